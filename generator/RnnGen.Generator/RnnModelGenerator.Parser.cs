@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Models;
@@ -15,9 +16,96 @@ public sealed partial class RnnModelGenerator
     /// <summary>Turns the attributes on one class into a <see cref="ModelSpec"/> plus diagnostics.</summary>
     internal static class Parser
     {
-        private const string AttributeNamespace = "RnnGen";
+        public const string AttributeNamespace = "RnnGen";
+
+        /// <summary>The layer attributes (every RnnGen model attribute but [RnnModel] itself), by name without "Attribute".</summary>
+        public static readonly string[] LayerKinds =
+        [
+            "Embedding", "Input", "Condition", "Attention", "Dropout", "Rnn", "Lstm", "Gru", "Mut", "Cell", "Dense", "SoftmaxCrossEntropy", "MeanSquaredError",
+        ];
+
+        /// <summary>
+        /// RNNG023 for a class with layer attributes but no [RnnModel], from the pipeline of
+        /// <paramref name="kind"/>: only when it is the kind of the class's first layer attribute and
+        /// that attribute is on <paramref name="context"/>'s declaration, so the class gets one warning.
+        /// </summary>
+        public static DiagnosticInfo? LayersWithoutModel(GeneratorAttributeSyntaxContext context, string kind, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (context.TargetSymbol is not INamedTypeSymbol type)
+                {
+                    return null;
+                }
+
+                var layers = new List<(string Kind, SyntaxReference Syntax)>();
+                foreach (var attribute in type.GetAttributes())
+                {
+                    if (attribute.AttributeClass is not { } cls || cls.ContainingNamespace?.ToDisplayString() != AttributeNamespace)
+                    {
+                        continue;
+                    }
+
+                    if (cls.Name == "RnnModelAttribute")
+                    {
+                        return null;
+                    }
+
+                    string name = cls.Name.EndsWith("Attribute", StringComparison.Ordinal) ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length) : cls.Name;
+                    if (LayerKinds.Contains(name) && attribute.ApplicationSyntaxReference is { } syntax)
+                    {
+                        layers.Add((name, syntax));
+                    }
+                }
+
+                var first = layers
+                    .OrderBy(l => l.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                    .ThenBy(l => l.Syntax.Span.Start)
+                    .FirstOrDefault();
+                if (first.Kind != kind || first.Syntax.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Syntax.Span))
+                {
+                    return null;
+                }
+
+                var kinds = layers.Select(l => "[" + l.Kind + "]").Distinct().ToList();
+                string list = kinds.Count == 1 ? kinds[0] : string.Join(", ", kinds.Take(kinds.Count - 1)) + " and " + kinds[kinds.Count - 1];
+                return new DiagnosticInfo(
+                    DiagnosticDescriptors.LayerWithoutModel.Id,
+                    LocationInfo.From(first.Syntax.GetSyntax(cancellationToken).GetLocation()),
+                    new EquatableArray<string>([type.Name, list]));
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception)
+            {
+                // A warning is not worth breaking the generator for.
+                return null;
+            }
+        }
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return ParseModel(context, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                // A bug here must not take the other models down with it (the compiler drops every
+                // output of a generator that throws): it is this model's error.
+                var type = (INamedTypeSymbol)context.TargetSymbol;
+                var at = LocationInfo.From(((TypeDeclarationSyntax)context.TargetNode).Identifier.GetLocation());
+                return new ParseResult(null, new EquatableArray<DiagnosticInfo>([DiagnosticInfo.Failure(at, type.Name, e)]));
+            }
+        }
+
+        private static ParseResult ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -32,13 +120,16 @@ public sealed partial class RnnModelGenerator
 
             ParseResult Fail() => new(null, new EquatableArray<DiagnosticInfo>(diagnostics));
 
-            // The class itself: partial, top level, not generic, not static.
-            bool isPartial = type.DeclaringSyntaxReferences.All(r =>
-                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax c &&
-                c.Modifiers.Any(m => m.Text == "partial"));
-            if (!isPartial)
+            var declarations = type.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .ToList();
+
+            // The class itself: partial, top level, not generic, not static. Each declaration without
+            // 'partial' is reported where it is.
+            foreach (var part in declarations.Where(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword)))
             {
-                Report(DiagnosticDescriptors.ClassNotPartial, null, type.Name);
+                Report(DiagnosticDescriptors.ClassNotPartial, LocationInfo.From(part.Identifier.GetLocation()), type.Name);
             }
 
             if (type.ContainingType is not null)
@@ -53,13 +144,25 @@ public sealed partial class RnnModelGenerator
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "records are not supported; declare a partial class");
             }
-            else if (IsGeneratedMemberName(type.Name))
-            {
-                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, $"the generated model has a member named '{type.Name}', and a member cannot share its class's name; give the model another name");
-            }
             else if (type.IsStatic)
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name, "a model is an object with weights; it cannot be static");
+            }
+            else if (declarations.FirstOrDefault(d => d.ParameterList is not null) is { } primary)
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, LocationInfo.From(primary.ParameterList!.GetLocation()), type.Name,
+                    "it has a primary constructor, which the generated constructor cannot call; declare the parameters as members, or a constructor that calls this(seed)");
+            }
+
+            // A compile error in an attribute of the class (an argument that does not bind, is not a
+            // constant or has the wrong type; an attribute that does not resolve) is the error to fix:
+            // nothing is generated and no RNNG diagnostic adds a second, misleading error about
+            // values the compiler could not read.
+            // The same holds for the class's name (a name C# forbids for types, such as 'scoped'; a second
+            // type of that name): the generated code would repeat the error.
+            if (declarations.Any(d => AttributesHaveErrors(d, context.SemanticModel, cancellationToken)))
+            {
+                return Fail();
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -79,7 +182,7 @@ public sealed partial class RnnModelGenerator
                 string kind = cls.Name.EndsWith("Attribute", StringComparison.Ordinal)
                     ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length)
                     : cls.Name;
-                if (kind is "RnnModel" or "Embedding" or "Input" or "Condition" or "Attention" or "Dropout" or "Rnn" or "Lstm" or "Gru" or "Mut" or "Cell" or "Dense" or "SoftmaxCrossEntropy" or "MeanSquaredError")
+                if (kind == "RnnModel" || LayerKinds.Contains(kind))
                 {
                     attributes.Add((attribute, kind, syntax));
                 }
@@ -109,6 +212,16 @@ public sealed partial class RnnModelGenerator
                 if (value <= 0)
                 {
                     Report(DiagnosticDescriptors.NonPositiveSize, At(syntax), kind, property, value);
+                }
+                else if (value > Limits.MaxLayers && property == "Layers")
+                {
+                    Report(DiagnosticDescriptors.LimitExceeded, At(syntax), $"[{kind}] Layers = {Count(value)}", $"more than the limit of {Limits.MaxLayers} recurrent layers", "a stack that deep does not train well and its generated code would be huge; use fewer layers");
+                    return 1;
+                }
+                else if (value > Limits.MaxSize)
+                {
+                    Report(DiagnosticDescriptors.LimitExceeded, At(syntax), $"[{kind}] {property} = {Count(value)}", $"more than the limit of {Count(Limits.MaxSize)} for any one size", "no buffer of a model this wide fits in memory; reduce the size");
+                    return 1;
                 }
 
                 return value;
@@ -185,7 +298,7 @@ public sealed partial class RnnModelGenerator
             {
                 if (names.ContainsKey(name))
                 {
-                    Report(DiagnosticDescriptors.DuplicateName, At(syntax), type.Name, name);
+                    Report(DiagnosticDescriptors.DuplicateName, At(syntax), $"Two layers of '{type.Name}' are named '{name}'");
                 }
 
                 names[name] = true;
@@ -467,6 +580,15 @@ public sealed partial class RnnModelGenerator
                 Report(DiagnosticDescriptors.MissingRecurrentLayer, null, type.Name);
             }
 
+            // Bounded resources: the generated code grows with the layers (each has its drivers and
+            // parameters), so their number is checked before anything is built per layer.
+            long totalLayers = recurrent.Sum(r => (long)Math.Max(r.Layers, 0));
+            if (totalLayers > Limits.MaxLayers)
+            {
+                Report(DiagnosticDescriptors.LimitExceeded, null, $"'{type.Name}' has {Count(totalLayers)} recurrent layers (the sum of every attribute's Layers)", $"more than the limit of {Limits.MaxLayers}", "a stack that deep does not train well and its generated code would be huge; use fewer layers");
+                return Fail();
+            }
+
             // Every layer's cell, lowered for its sizes: a cell that adds x_t element-wise needs its input
             // as wide as its hidden state.
             int layerInput = input?.Features ?? 0;
@@ -527,7 +649,7 @@ public sealed partial class RnnModelGenerator
             }
 
             var model = new ModelSpec(
-                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                MemberSignatures.NamespaceName(type.ContainingNamespace),
                 type.Name,
                 sequenceLength,
                 batchSize,
@@ -541,50 +663,106 @@ public sealed partial class RnnModelGenerator
 
             // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
             // report names the largest buffer.
-            var largest = ModelPlan.Create(model).BufferSizes().OrderByDescending(b => b.Floats).First();
+            var plan = ModelPlan.Create(model);
+            var largest = plan.BufferSizes().OrderByDescending(b => b.Floats).First();
             if (largest.Floats > int.MaxValue)
             {
-                Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, largest.Floats.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), largest.What);
+                Report(DiagnosticDescriptors.ModelTooLarge, null, type.Name, Count(largest.Floats), largest.What);
             }
 
-            return diagnostics.Count > 0 || silentFailure ? Fail() : new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
-        }
-
-        /// <summary>Names of the generated members and nested types, which the model class cannot have.</summary>
-        private static bool IsGeneratedMemberName(string name) =>
-            name is "State" or "Kernels" or "Layout" or "SequenceLength" or "BatchSize" or "InputSize" or "OutputSize"
-                or "ParameterCount" or "Parameters" or "AccumulateGradients" or "ZeroGradients" or "ResetParameters"
-                or "Forward" or "TrainStep" or "Evaluate" or "NewState" or "Step" or "Save" or "Load" or "Dispose"
-                or "ThrowIfDisposed" or "ValidateInputs" or "ValidateTargets" or "ValidateConditions" or "RunForward" or "RunBackward" or "ComputeLoss"
-                or "OutputSteps" or "LayerCount" or "HiddenSize" or "HasCellState" or "CellSize" or "InitialHidden" or "InitialCell" or "FinalHidden"
-                or "FinalCell" or "InitialHiddenGradient" or "InitialCellGradient" or "FinalHiddenGradient" or "FinalCellGradient"
-                or "CarryState" or "ResetInitialState" or "Backward" or "Threads" or "ForwardCore" or "TrainStepCore" or "LossPass"
-                or "RequireLengths" or "ValidateLengths" or "LengthOf" or "RealRows" or "BeginPass" or "LossRows" or "SumLoss"
-                or "ForwardBody" or "BackwardBody" or "ShareStart" or "Barrier" or "EnsurePacked"
-                or "ConditionSize" or "Conditions" or "ConditionGradient" or "InitialiseState" or "ConditionForward" or "ConditionBackward"
-                or "MemorySize" or "MemoryLength" or "Memory" or "MemoryLengths" or "MemoryGradient" or "AttentionWeights" or "SetMemory"
-                or "AttentionForward" or "AttentionBackward" or "AttendRow"
-                or "Training" or "DropoutSeed" or "DropoutPasses" or "BeginDropout" or "DropoutRows" or "DropoutRowsBackward"
-            || (name.StartsWith("AddFinalStateGradient", StringComparison.Ordinal) && name.Substring("AddFinalStateGradient".Length).All(char.IsDigit))
-            || ((name.StartsWith("ForwardLayer", StringComparison.Ordinal) || name.StartsWith("BackwardLayer", StringComparison.Ordinal))
-                && name.TrimStart("ForwardBackwardLayer".ToCharArray()).All(char.IsDigit));
-
-        private static bool IsValidName(string name)
-        {
-            if (name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_'))
+            // Every parameter adds a line to the methods that create, initialise and pack them.
+            if (plan.ParameterList.Count > Limits.MaxParameterTensors)
             {
-                return false;
+                Report(DiagnosticDescriptors.LimitExceeded, null, $"'{type.Name}' has {Count(plan.ParameterList.Count)} parameter tensors", $"more than the limit of {Count(Limits.MaxParameterTensors)}", "the methods that create and initialise them would grow past what the JIT optimises; use fewer layers or a cell with fewer parameters");
             }
 
-            foreach (char c in name)
+            // The generated Layout class names every buffer region after its layer and parameter (or its
+            // cell's state or value); two names that differ only where C# spells them alike clash.
+            var regions = new Dictionary<string, BufferRegion>(StringComparer.Ordinal);
+            foreach (var region in plan.Layouts.SelectMany(l => l.Regions))
             {
-                if (!(char.IsLetterOrDigit(c) || c == '_') || c > 127)
+                if (regions.TryGetValue(region.Name, out var earlier))
                 {
-                    return false;
+                    var first = plan.ParameterList.FirstOrDefault(p => p.Identifier == region.Name);
+                    Report(DiagnosticDescriptors.DuplicateName, null, first is not null && plan.ParameterList.FirstOrDefault(p => p != first && p.Identifier == region.Name) is { } second
+                        ? $"'{type.Name}' would have two parameters, '{first.Name}' and '{second.Name}', that are both '{region.Name}' in C#"
+                        : $"'{type.Name}' would have two buffers named '{region.Name}' ({earlier.Shape}; {region.Shape})");
+                    break;
                 }
+
+                regions.Add(region.Name, region);
             }
 
-            return true;
+            if (diagnostics.Count > 0 || silentFailure)
+            {
+                return Fail();
+            }
+
+            // The user's own members, which the generated ones must not clash with: compared once the
+            // model is emitted. Their locations come from Locate, apart, so that moving code leaves this
+            // result, and the emitted code, cached.
+            var members = MemberSignatures.Of(type, model.Namespace);
+            return new ParseResult(
+                new ModelDeclaration(model, new EquatableArray<MemberSignature>(members.Select(m => m.Signature))),
+                EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        /// <summary>
+        /// Where an [RnnModel] class and its members (in the order of <see cref="ModelDeclaration.UserMembers"/>)
+        /// are declared, for the problems found once the model is emitted.
+        /// </summary>
+        public static ModelLocations? Locate(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var type = (INamedTypeSymbol)context.TargetSymbol;
+                var classLocation = LocationInfo.From(((TypeDeclarationSyntax)context.TargetNode).Identifier.GetLocation());
+                string? ns = MemberSignatures.NamespaceName(type.ContainingNamespace);
+                var members = MemberSignatures.Of(type, ns);
+                cancellationToken.ThrowIfCancellationRequested();
+                return new ModelLocations(
+                    ns is null ? type.Name : ns + "." + type.Name,
+                    classLocation,
+                    new EquatableArray<LocationInfo>(members.Select(m => LocationInfo.From(m.Location) ?? classLocation!)));
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception)
+            {
+                // Problems without a location are still reported, at no place.
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// Whether the compiler reports an error inside the attribute lists of <paramref name="declaration"/>,
+        /// or at its name (except a missing 'partial', which RNNG001 explains).
+        /// </summary>
+        private static bool AttributesHaveErrors(TypeDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
+        {
+            if (model.SyntaxTree != declaration.SyntaxTree)
+            {
+                model = model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            }
+
+            int start = declaration.AttributeLists.Count > 0 ? declaration.AttributeLists[0].SpanStart : declaration.Identifier.SpanStart;
+            var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(start, declaration.Identifier.Span.End);
+            return model.GetDiagnostics(span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS0260"
+                && (d.Location.SourceSpan.End <= declaration.Identifier.SpanStart ? declaration.AttributeLists.Any(l => l.Span.Contains(d.Location.SourceSpan)) : d.Location.SourceSpan.IntersectsWith(declaration.Identifier.Span)));
+        }
+
+        /// <summary>A count with thousands separators, whatever the culture: "100,000".</summary>
+        private static string Count(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Whether a layer name is a C# identifier (letters of any script, digits, underscores, combining
+        /// marks; not starting with a digit), without the invisible formatting characters C# ignores in
+        /// identifiers: the name is both a weight-file key and part of generated C# names.
+        /// </summary>
+        private static bool IsValidName(string name) =>
+            SyntaxFacts.IsValidIdentifier(name)
+            && !name.Any(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
     }
 }

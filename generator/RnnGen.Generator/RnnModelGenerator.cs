@@ -1,8 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using RnnGen.Generator.Emission;
 using RnnGen.Generator.Models;
-using RnnGen.Generator.Planning;
 
 namespace RnnGen.Generator;
 
@@ -23,6 +21,10 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
         public const string Diagnostics = nameof(Diagnostics);
         public const string CellDiagnostics = nameof(CellDiagnostics);
         public const string Models = nameof(Models);
+        public const string Emit = nameof(Emit);
+        public const string EmitDiagnostics = nameof(EmitDiagnostics);
+        public const string Locations = nameof(Locations);
+        public const string LayersWithoutModel = nameof(LayersWithoutModel);
     }
 
     /// <inheritdoc/>
@@ -65,18 +67,62 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             }
         });
 
-        // 3. Valid models: plan the buffers and emit the model and its kernels.
-        IncrementalValuesProvider<ModelSpec> models = parsed
+        // 2c. Layer attributes on a class without [RnnModel] are ignored, and say so: one warning per
+        //     class, at its first layer attribute (reported by that attribute's pipeline alone).
+        foreach (string kind in Parser.LayerKinds)
+        {
+            IncrementalValuesProvider<DiagnosticInfo> withoutModel = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    Parser.AttributeNamespace + "." + kind + "Attribute",
+                    static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                    (ctx, ct) => Parser.LayersWithoutModel(ctx, kind, ct))
+                .WithTrackingName(TrackingNames.LayersWithoutModel)
+                .Where(static item => item is not null)
+                .Select(static (item, _) => item!);
+            context.RegisterSourceOutput(withoutModel, static (spc, item) => spc.ReportDiagnostic(item.ToDiagnostic()));
+        }
+
+        // 3. Valid models, without locations: an edit that only moves code leaves them, and so the
+        //    emitted code, cached.
+        IncrementalValuesProvider<ModelDeclaration> models = parsed
             .Select(static (result, _) => result.Model)
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Models);
-        context.RegisterSourceOutput(models, static (spc, model) =>
+
+        // 4. Plan the buffers and emit the model and its kernels; check what was emitted (its size, and
+        //    its members against the user's). A model with a problem adds no source.
+        IncrementalValuesProvider<GeneratedModel> generated = models
+            .Select(static (model, ct) => Emitter.Emit(model, ct))
+            .WithTrackingName(TrackingNames.Emit);
+        context.RegisterSourceOutput(generated.Where(static g => g.Problems.Count == 0), static (spc, model) =>
         {
-            ModelPlan plan = ModelPlan.Create(model);
-            spc.AddSource(model.FullName + ".Model.g.cs", ModelEmitter.EmitModel(plan));
-            spc.CancellationToken.ThrowIfCancellationRequested();
-            spc.AddSource(model.FullName + ".Kernels.g.cs", ModelEmitter.EmitKernels(plan));
+            spc.AddSource(model.FullName + ".Model.g.cs", model.Model!);
+            spc.AddSource(model.FullName + ".Kernels.g.cs", model.Kernels!);
+        });
+
+        // 5. The problems of emitted models, at the locations of the class and its members, which a
+        //    pipeline of their own reads (they change whenever code moves; nothing else here does).
+        //    Joined once all models are known; empty (and so cached) while no model has a problem.
+        IncrementalValuesProvider<ModelLocations> locations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "RnnGen.RnnModelAttribute",
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => Parser.Locate(ctx, ct))
+            .WithTrackingName(TrackingNames.Locations)
+            .Where(static l => l is not null)
+            .Select(static (l, _) => l!);
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> emitDiagnostics = generated
+            .Collect()
+            .Combine(locations.Collect())
+            .Select(static (pair, _) => Emitter.Locate(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.EmitDiagnostics);
+        context.RegisterSourceOutput(emitDiagnostics, static (spc, items) =>
+        {
+            foreach (DiagnosticInfo item in items)
+            {
+                spc.ReportDiagnostic(item.ToDiagnostic());
+            }
         });
     }
 }

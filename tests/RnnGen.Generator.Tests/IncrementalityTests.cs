@@ -18,6 +18,8 @@ public sealed class IncrementalityTests
         RnnModelGenerator.TrackingNames.Parse,
         RnnModelGenerator.TrackingNames.Diagnostics,
         RnnModelGenerator.TrackingNames.Models,
+        RnnModelGenerator.TrackingNames.Emit,
+        RnnModelGenerator.TrackingNames.EmitDiagnostics,
     ];
 
     [Theory]
@@ -54,6 +56,46 @@ public sealed class IncrementalityTests
             o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
 
+    /// <summary>
+    /// A model with members of its own, and a class with a layer attribute but no [RnnModel]: a comment
+    /// that moves every span changes where their diagnostics and members are (so Parse reruns), but not
+    /// the model, so the emitted code stays cached.
+    /// </summary>
+    [Fact]
+    public void MovingCodeWithUserMembers_KeepsTheEmittedCodeCached()
+    {
+        string source = SnapshotTests.CharLstm.Replace("public partial class CharLstm;", """
+            public partial class CharLstm
+            {
+                public int Epochs { get; set; }
+
+                public void Forward(int[] tokens) { }
+            }
+
+            [Lstm(Hidden = 3)]
+            public partial class NotAModel;
+            """);
+        var compilation = GeneratorHarness.Compilation(source);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        Assert.Equal(2, first.GeneratedSources.Length);
+        Assert.Contains(first.Diagnostics, d => d.Id == "RNNG023");
+        AssertNoRoslynObjects(first, [.. Steps, RnnModelGenerator.TrackingNames.LayersWithoutModel]);
+
+        var tree = compilation.SyntaxTrees.Single();
+        int at = source.IndexOf("[RnnModel", System.StringComparison.Ordinal);
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(
+            new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(at, 0), "// moves everything below\n"))));
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        foreach (string step in new[] { RnnModelGenerator.TrackingNames.Models, RnnModelGenerator.TrackingNames.Emit, RnnModelGenerator.TrackingNames.EmitDiagnostics })
+        {
+            Assert.All(second.TrackedSteps[step].SelectMany(r => r.Outputs), o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+
+        var moved = Assert.Single(second.Diagnostics, d => d.Id == "RNNG023");
+        Assert.Equal(source.IndexOf("Lstm(Hidden = 3)", System.StringComparison.Ordinal) + "// moves everything below\n".Length, moved.Location.SourceSpan.Start);
+    }
+
     [Fact]
     public void ChangingASize_RegeneratesTheModel()
     {
@@ -66,11 +108,11 @@ public sealed class IncrementalityTests
         Assert.Contains("LstmForward_H96", second.GeneratedSources[1].SourceText.ToString());
     }
 
-    private static void AssertNoRoslynObjects(GeneratorRunResult result)
+    private static void AssertNoRoslynObjects(GeneratorRunResult result, string[]? steps = null)
     {
         // RnnGen's own steps; the compiler's internal steps behind ForAttributeWithMetadataName
         // legitimately hold syntax.
-        foreach (var step in Steps.SelectMany(name => result.TrackedSteps[name]))
+        foreach (var step in (steps ?? Steps).SelectMany(name => result.TrackedSteps[name]))
         {
             foreach (var (value, _) in step.Outputs)
             {

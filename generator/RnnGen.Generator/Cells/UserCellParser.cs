@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Diagnostics;
 using RnnGen.Generator.Models;
+using RnnGen.Generator.Planning;
 
 namespace RnnGen.Generator.Cells;
 
@@ -157,6 +158,14 @@ internal static class UserCellParser
 
             _model = _compilation.GetSemanticModel(method.SyntaxTree);
 
+            // Bounded work: the body is read node by node, so its size is checked first.
+            int syntaxNodes = method.DescendantNodes().Count();
+            if (syntaxNodes > Limits.MaxCellSyntaxNodes)
+            {
+                Report(DiagnosticDescriptors.LimitExceeded, method.Identifier.Parent, $"Cell '{_type.Name}'", $"its Step method has {Count(syntaxNodes)} syntax nodes, more than the limit of {Count(Limits.MaxCellSyntaxNodes)}", "split the cell's equations over fewer, simpler assignments");
+                return Failed();
+            }
+
             // C# errors in the method are the compiler's to report; reading it then would only add noise.
             if (_model.GetDiagnostics(method.Span, _ct).Any(d => d.Severity == DiagnosticSeverity.Error))
             {
@@ -231,7 +240,19 @@ internal static class UserCellParser
                 }
             }
 
-            return _diagnostics.Count > 0 ? Failed() : new Result(Lower(next), EquatableArray<DiagnosticInfo>.Empty);
+            if (_diagnostics.Count > 0)
+            {
+                return Failed();
+            }
+
+            var cell = Lower(next);
+            if (cell.Nodes.Count > Limits.MaxCellOperations)
+            {
+                Report(DiagnosticDescriptors.LimitExceeded, method.Identifier.Parent, $"Cell '{_type.Name}'", $"its step has {Count(cell.Nodes.Count)} operations, more than the limit of {Count(Limits.MaxCellOperations)}", "each is a line of every SIMD tier's kernels; write the cell with fewer operations");
+                return Failed();
+            }
+
+            return new Result(cell, EquatableArray<DiagnosticInfo>.Empty);
         }
 
         private int Add(IrNode node, SyntaxNode? syntax)
@@ -400,10 +421,15 @@ internal static class UserCellParser
             }
         }
 
+        private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
         private static string Text(SyntaxNode node) => Regex.Replace(node.ToString(), @"\s+", " ").Trim();
 
         private Value Expression(ExpressionSyntax e)
         {
+            // Nesting is bounded by the body's size limit; this turns anything deeper than the thread's
+            // stack into an exception the caller reports, never a crash of the compiler.
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             _ct.ThrowIfCancellationRequested();
             var constant = _model.GetConstantValue(e, _ct);
             if (constant.HasValue)

@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DuplicateName = Error(
         "RNNG008",
         "Layer names must be unique",
-        "Two layers of '{0}' are named '{1}'; give one of them another Name (parameter names are '{{name}}.weight', '{{name}}.weight_ih_l0', …)");
+        "{0}; give one of the layers another Name (parameter names are '{{name}}.weight', '{{name}}.weight_ih_l0', …)");
 
     public static readonly DiagnosticDescriptor MissingRecurrentLayer = Error(
         "RNNG009",
@@ -59,7 +59,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidName = Error(
         "RNNG010",
         "Invalid layer name",
-        "Layer name '{0}' is not valid; use letters, digits and underscores, starting with a letter or underscore");
+        "Layer name '{0}' is not valid; a name is a C# identifier (letters, digits and underscores, not starting with a digit), as it becomes part of parameter names and generated C# names");
 
     public static readonly DiagnosticDescriptor UnsupportedClass = Error(
         "RNNG011",
@@ -111,8 +111,35 @@ internal static class DiagnosticDescriptors
         "The cell cannot be used",
         "[Cell(typeof({0}))] {1}");
 
+    public static readonly DiagnosticDescriptor LimitExceeded = Error(
+        "RNNG021",
+        "Model exceeds a generator limit",
+        "{0}: {1}; {2}");
+
+    public static readonly DiagnosticDescriptor GeneratorFailure = Error(
+        "RNNG022",
+        "RnnGen could not generate the model",
+        "RnnGen failed on '{0}' ({1}: {2}); no code is generated for it, other models are unaffected. This is a bug in RnnGen: please report it with the declaration.");
+
+    public static readonly DiagnosticDescriptor LayerWithoutModel = new(
+        "RNNG023",
+        "Layer attribute without [RnnModel]",
+        "'{0}' has {1} but no [RnnModel], so RnnGen ignores them; add [RnnModel(SequenceLength = …, BatchSize = …)] to make it a model, or remove them",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberClash = Error(
+        "RNNG024",
+        "Member clashes with a generated member",
+        "{0} clashes with the generated {1} of model '{2}'; {3}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
+        [LimitExceeded.Id] = LimitExceeded,
+        [GeneratorFailure.Id] = GeneratorFailure,
+        [LayerWithoutModel.Id] = LayerWithoutModel,
+        [MemberClash.Id] = MemberClash,
         [CellStep.Id] = CellStep,
         [CellConstruct.Id] = CellConstruct,
         [CellUnusable.Id] = CellUnusable,

@@ -397,6 +397,10 @@ internal static class CellKernelEmitter
             _s = s;
             _t = t;
             _j = j;
+
+            // The names the kernel itself declares or calls around a block: a value named after one
+            // (a cell's local "count" or "At") gets a suffix instead of hiding it.
+            _names.UnionWith(["b", "j", "count", "start", "end", "At"]);
             foreach (var p in arguments)
             {
                 _names.Add(ArgumentName(s, p));
@@ -433,6 +437,10 @@ internal static class CellKernelEmitter
             "Abs" => _t.IsScalar ? $"global::System.MathF.Abs({a})" : $"global::System.Runtime.Intrinsics.{_t.Name}.Abs({a})",
             _ => $"{Code.Activations}.{function}({a})",
         };
+
+        /// <summary>"-a"; "-(-a)" for a negation, which "--a" would decrement.</summary>
+        private static string Negated((string Text, int Precedence) operand) =>
+            "-" + (operand.Text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + operand.Text + ")" : Operand(operand, Atom));
 
         /// <summary>An operand's text, in parentheses where the operator binds tighter than it.</summary>
         private static string Operand((string Text, int Precedence) operand, int precedence, bool right = false) =>
@@ -535,7 +543,7 @@ internal static class CellKernelEmitter
                     _w.Line("// " + comment);
                 }
 
-                _w.Line($"var {name} = {value.Text};");
+                _w.Line($"{_t.Type} {name} = {value.Text};");
                 value = (name, Atom);
             }
 
@@ -552,7 +560,7 @@ internal static class CellKernelEmitter
                 CellOp.Add => Binary("+", a, b),
                 CellOp.Subtract => Binary("-", a, b),
                 CellOp.Multiply => Binary("*", a, b),
-                CellOp.Negate => ("-" + Operand(a, Atom), Atom),
+                CellOp.Negate => (Negated(a), Atom),
                 CellOp.Sigmoid => (Call("Sigmoid", a.Text), Atom),
                 CellOp.Tanh => (Call("Tanh", a.Text), Atom),
                 CellOp.Relu => (Call("Relu", a.Text), Atom),
@@ -622,7 +630,7 @@ internal static class CellKernelEmitter
                         AdjointOp.Subtract => Binary("-", a, b),
                         AdjointOp.Multiply => Binary("*", a, b),
                         AdjointOp.Divide => Binary("/", a, b),
-                        AdjointOp.Negate => ("-" + Operand(a, Atom), Atom),
+                        AdjointOp.Negate => (Negated(a), Atom),
                         AdjointOp.Abs => (Call("Abs", a.Text), Atom),
                         AdjointOp.SelectPositive => (_t.SelectPositive(a.Text, b.Text), Atom),
                         _ => (_t.IsScalar
@@ -636,7 +644,7 @@ internal static class CellKernelEmitter
             if (stored || named is not null || (_adjointUses.TryGetValue(expr, out int uses) && uses > 1))
             {
                 string name = Fresh(named ?? "d" + Code.Int(expr));
-                _w.Line($"var {name} = {value.Text};");
+                _w.Line($"{_t.Type} {name} = {value.Text};");
                 value = (name, Atom);
             }
 

@@ -17,6 +17,13 @@ internal static class Code
     /// </summary>
     public const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
+    /// <summary>A name as a C# identifier: "@class" for a keyword (a user's class or namespace may be named one, written with @).</summary>
+    public static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>A dotted name ("Samples.Models") with each part an identifier.</summary>
+    public static string DottedName(string name) => string.Join(".", System.Array.ConvertAll(name.Split('.'), Identifier));
+
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A float literal that round-trips, in invariant culture: "0.0883883461f".</summary>

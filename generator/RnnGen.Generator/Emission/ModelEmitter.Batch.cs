@@ -101,7 +101,7 @@ internal static partial class ModelEmitter
             w.Line("if (outputs.Length != BatchSize * OutputSteps * OutputSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold BatchSize × {(plan.ManyToOne ? "" : "SequenceLength × ")}OutputSize = {{BatchSize * OutputSteps * OutputSize}} floats, but holds {{outputs.Length}}.\", nameof(outputs));");
+                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold BatchSize × {(plan.ManyToOne ? "" : "SequenceLength × ")}OutputSize = {{BatchSize * OutputSteps * OutputSize}} floats, but holds {{outputs.Length}}.\", \"outputs\");");
             }
 
             w.Line();
@@ -121,7 +121,7 @@ internal static partial class ModelEmitter
             else
             {
                 w.Line("// Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.");
-                w.Line("var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
+                w.Line($"{Sys}Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
                 EmitMaskedRowCopy(w, "y", TimeMajorRow, "outputs", BatchMajorRow);
             }
 
@@ -234,7 +234,7 @@ internal static partial class ModelEmitter
             w.Line("if (RealRows(lengths) == 0)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException(\"Every sequence has length 0, so there is no loss.\", nameof(lengths));");
+                w.Line($"throw new {Sys}ArgumentException(\"Every sequence has length 0, so there is no loss.\", \"lengths\");");
             }
 
             w.Line();
@@ -290,16 +290,16 @@ internal static partial class ModelEmitter
             w.Line("if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"outputGradients must hold {{BatchSize * OutputSteps * OutputSize}} floats, but holds {{outputGradients.Length}}.\", nameof(outputGradients));");
+                w.Line($"throw new {Sys}ArgumentException($\"outputGradients must hold {{BatchSize * OutputSteps * OutputSize}} floats, but holds {{outputGradients.Length}}.\", \"outputGradients\");");
             }
 
             w.Line();
             if (plan.ManyToOne)
             {
-                w.Line("var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);");
+                w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
-                    w.Line("var destination = dy.Slice(b * OutputSize, OutputSize);");
+                    w.Line($"{Sys}Span<float> destination = dy.Slice(b * OutputSize, OutputSize);");
                     w.Line("if (_lengths[b] > 0)");
                     using (w.Scope())
                     {
@@ -316,7 +316,7 @@ internal static partial class ModelEmitter
             else
             {
                 w.Line("// DY is time-major [T, B, O]; padding positions get no gradient.");
-                w.Line("var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
+                w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
                 EmitMaskedRowCopy(w, "outputGradients", BatchMajorRow, "dy", TimeMajorRow);
             }
 
@@ -348,7 +348,7 @@ internal static partial class ModelEmitter
         {
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
-                w.Line($"var row = {destination}.Slice({destinationRow} * OutputSize, OutputSize);");
+                w.Line($"{Sys}Span<float> row = {destination}.Slice({destinationRow} * OutputSize, OutputSize);");
                 w.Line("if (t < _lengths[b])");
                 using (w.Scope())
                 {
@@ -374,7 +374,7 @@ internal static partial class ModelEmitter
             w.Line("if (lengths.Length != BatchSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"lengths must hold BatchSize = {{BatchSize}} values, but holds {{lengths.Length}}.\", nameof(lengths));");
+                w.Line($"throw new {Sys}ArgumentException($\"lengths must hold BatchSize = {{BatchSize}} values, but holds {{lengths.Length}}.\", \"lengths\");");
             }
         }
 
@@ -387,7 +387,7 @@ internal static partial class ModelEmitter
                 w.Line("if ((uint)lengths[b] > SequenceLength)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(lengths), lengths[b], $\"The length of sequence {{b}} is outside 0 … SequenceLength = {{SequenceLength}}.\");");
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"lengths\", lengths[b], $\"The length of sequence {{b}} is outside 0 … SequenceLength = {{SequenceLength}}.\");");
                 }
             }
         }
@@ -433,7 +433,7 @@ internal static partial class ModelEmitter
                 w.Line("if (inputs.Length != BatchSize * SequenceLength)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength = {{BatchSize * SequenceLength}} token ids, but holds {{inputs.Length}}.\", nameof(inputs));");
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength = {{BatchSize * SequenceLength}} token ids, but holds {{inputs.Length}}.\", \"inputs\");");
                 }
 
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
@@ -445,7 +445,7 @@ internal static partial class ModelEmitter
                         w.Line("if ((uint)inputs[i] >= InputSize)");
                         using (w.Scope())
                         {
-                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(inputs), inputs[i], $\"Token id at index {{i}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"inputs\", inputs[i], $\"Token id at index {{i}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
                         }
                     }
                 }
@@ -455,7 +455,7 @@ internal static partial class ModelEmitter
                 w.Line("if (inputs.Length != BatchSize * SequenceLength * InputSize)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength × InputSize = {{BatchSize * SequenceLength * InputSize}} floats, but holds {{inputs.Length}}.\", nameof(inputs));");
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold BatchSize × SequenceLength × InputSize = {{BatchSize * SequenceLength * InputSize}} floats, but holds {{inputs.Length}}.\", \"inputs\");");
                 }
 
                 w.Line("// A NaN or an infinity would reach every later step and every gradient: refuse it here, by position.");
@@ -466,7 +466,7 @@ internal static partial class ModelEmitter
                     w.Line("if (bad >= 0)");
                     using (w.Scope())
                     {
-                        w.Line($"throw new {Sys}ArgumentException($\"inputs[{{start + bad}}] (sequence {{b}}, step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite.\", nameof(inputs));");
+                        w.Line($"throw new {Sys}ArgumentException($\"inputs[{{start + bad}}] (sequence {{b}}, step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite.\", \"inputs\");");
                     }
                 }
             }
@@ -481,7 +481,7 @@ internal static partial class ModelEmitter
             w.Line($"if (targets.Length != {count})");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"targets must hold {what} = {{{count}}} {(n.ClassTargets ? "class ids" : "floats")}, but holds {{targets.Length}}.\", nameof(targets));");
+                w.Line($"throw new {Sys}ArgumentException($\"targets must hold {what} = {{{count}}} {(n.ClassTargets ? "class ids" : "floats")}, but holds {{targets.Length}}.\", \"targets\");");
             }
 
             if (!n.ClassTargets)
@@ -504,7 +504,7 @@ internal static partial class ModelEmitter
                     using (w.Scope())
                     {
                         string where = plan.ManyToOne ? "sequence {b}, output {bad}" : "sequence {b}, step {bad / OutputSize}, output {bad % OutputSize}";
-                        w.Line($"throw new {Sys}ArgumentException($\"targets[{{start + bad}}] ({where}) is {{targets[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; targets must be finite.\", nameof(targets));");
+                        w.Line($"throw new {Sys}ArgumentException($\"targets[{{start + bad}}] ({where}) is {{targets[start + bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; targets must be finite.\", \"targets\");");
                     }
                 }
 
@@ -518,7 +518,7 @@ internal static partial class ModelEmitter
                     w.Line("if (LengthOf(lengths, b) > 0 && (uint)targets[b] >= OutputSize)");
                     using (w.Scope())
                     {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(targets), targets[b], $\"Target class of sequence {{b}} is outside 0 … {{OutputSize - 1}}.\");");
+                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"targets\", targets[b], $\"Target class of sequence {{b}} is outside 0 … {{OutputSize - 1}}.\");");
                     }
                 }
                 else
@@ -530,7 +530,7 @@ internal static partial class ModelEmitter
                         w.Line("if ((uint)targets[i] >= OutputSize)");
                         using (w.Scope())
                         {
-                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(targets), targets[i], $\"Target class at index {{i}} is outside 0 … {{OutputSize - 1}}.\");");
+                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"targets\", targets[i], $\"Target class at index {{i}} is outside 0 … {{OutputSize - 1}}.\");");
                         }
                     }
                 }
@@ -551,7 +551,7 @@ internal static partial class ModelEmitter
         w.Line();
         using (w.Open("private void ValidateConditions()"))
         {
-            w.Line("var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
+            w.Line($"{Sys}Span<float> conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
             w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(conditions);");
             w.Line("if (bad >= 0)");
             using (w.Scope())
@@ -661,7 +661,7 @@ internal static partial class ModelEmitter
                     w.Line($"{Code.Int(stage.Index)} => {value(stage)},");
                 }
 
-                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
             }
         }
     }
@@ -687,7 +687,7 @@ internal static partial class ModelEmitter
                         : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                 }
 
-                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
             }
         }
     }

@@ -115,7 +115,7 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         using (w.Open("private void StepBody(int worker)"))
         {
-            w.Line("var state = _steppingState!;");
+            w.Line("State state = _steppingState!;");
             w.Line("int workers = _team!.Count;");
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");

@@ -37,7 +37,7 @@ internal static partial class ModelEmitter
 
     /// <summary>The interface a model with stream batches implements, after its streaming interface.</summary>
     private static string StreamBatchInterface(ModelPlan plan) =>
-        !HasStreamBatch(plan) ? "" : $", {Rt}{(plan.Spec.Input.IsEmbedding ? "ITokenStreamBatchModel" : "IFeatureStreamBatchModel")}<{plan.Spec.ClassName}.StreamBatch>";
+        !HasStreamBatch(plan) ? "" : $", {Rt}{(plan.Spec.Input.IsEmbedding ? "ITokenStreamBatchModel" : "IFeatureStreamBatchModel")}<{Code.Identifier(plan.Spec.ClassName)}.StreamBatch>";
 
     /// <summary>The fields the batched Step's team body reads.</summary>
     private static void EmitStreamBatchFields(IndentedWriter w, ModelPlan plan)
@@ -87,7 +87,7 @@ internal static partial class ModelEmitter
             w.Line("if (count < 1 || count > StreamBatch.MaxCount)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(count), count, $\"A stream batch holds 1 … {{StreamBatch.MaxCount}} streams.\");");
+                w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"count\", count, $\"A stream batch holds 1 … {{StreamBatch.MaxCount}} streams.\");");
             }
 
             w.Line("return new StreamBatch(count);");
@@ -118,7 +118,7 @@ internal static partial class ModelEmitter
                 w.Line("if (tokens.Length != count)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}), but holds {{tokens.Length}}.\", nameof(tokens));");
+                    w.Line($"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}), but holds {{tokens.Length}}.\", \"tokens\");");
                 }
             }
             else
@@ -126,28 +126,28 @@ internal static partial class ModelEmitter
                 w.Line("if (inputs.Length != count * InputSize)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}), but holds {{inputs.Length}}.\", nameof(inputs));");
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}), but holds {{inputs.Length}}.\", \"inputs\");");
                 }
 
                 w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
                 w.Line("if (bad >= 0)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (stream {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream's state changed).\", nameof(inputs));");
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (stream {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream's state changed).\", \"inputs\");");
                 }
             }
 
             w.Line("if (outputs.Length != count * OutputSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream ({{count * OutputSize}}), but holds {{outputs.Length}}.\", nameof(outputs));");
+                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream ({{count * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
             }
 
             w.Line();
-            w.Line($"var x = streams.Buffer.AsSpan(streams.Inputs, count * {Code.Int(width)});");
+            w.Line($"{Sys}Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * {Code.Int(width)});");
             if (tokens)
             {
-                w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * width)});");
+                w.Line($"{Sys}Span<float> embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * width)});");
                 w.Line("// X[r] = E[tokens[r]]; every token is checked before any stream changes.");
                 using (w.Open("for (int r = 0; r < count; r++)"))
                 {
@@ -155,7 +155,7 @@ internal static partial class ModelEmitter
                     w.Line("if ((uint)token >= InputSize)");
                     using (w.Scope())
                     {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(tokens), token, $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", token, $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
                     }
 
                     w.Line($"embedding.Slice(token * {Code.Int(width)}, {Code.Int(width)}).CopyTo(x.Slice(r * {Code.Int(width)}, {Code.Int(width)}));");
@@ -201,7 +201,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>");
         using (w.Open("private void StreamsBody(int worker)"))
         {
-            w.Line("var streams = _steppingStreams!;");
+            w.Line("StreamBatch streams = _steppingStreams!;");
             w.Line("int workers = _team?.Count ?? 1;");
             w.Line("int start = ShareStart(streams.Count, worker, workers, 4);");
             w.Line("int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;");
@@ -305,14 +305,14 @@ internal static partial class ModelEmitter
             w.Line("if (condition.Length != ConditionSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"condition must hold ConditionSize = {{ConditionSize}} floats, but holds {{condition.Length}}.\", nameof(condition));");
+                w.Line($"throw new {Sys}ArgumentException($\"condition must hold ConditionSize = {{ConditionSize}} floats, but holds {{condition.Length}}.\", \"condition\");");
             }
 
             w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(condition);");
             w.Line("if (bad >= 0)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"condition[{{bad}}] is {{condition[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; conditioning vectors must be finite.\", nameof(condition));");
+                w.Line($"throw new {Sys}ArgumentException($\"condition[{{bad}}] is {{condition[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; conditioning vectors must be finite.\", \"condition\");");
             }
 
             w.Line();
@@ -431,7 +431,7 @@ internal static partial class ModelEmitter
                         w.Line($"{Code.Int(stage.Index)} => Field(Layout.{stage.StateH.Name}, {Code.Int(stage.Hidden)}, stream),");
                     }
 
-                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
             }
 
@@ -453,7 +453,7 @@ internal static partial class ModelEmitter
                             : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                     }
 
-                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
             }
 
@@ -514,7 +514,7 @@ internal static partial class ModelEmitter
                 w.Line("if ((uint)stream >= (uint)Count)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(stream), stream, \"Stream index must be in 0 … Count − 1.\");");
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"stream\", stream, \"Stream index must be in 0 … Count − 1.\");");
                 }
             }
 
@@ -524,7 +524,7 @@ internal static partial class ModelEmitter
                 w.Line("if (_disposed)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ObjectDisposedException(nameof(StreamBatch));");
+                    w.Line($"throw new {Sys}ObjectDisposedException(\"StreamBatch\");");
                 }
             }
         }

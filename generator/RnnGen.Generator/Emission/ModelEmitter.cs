@@ -31,9 +31,10 @@ internal static partial class ModelEmitter
             string input = spec.Input.IsEmbedding ? "int" : "float";
             string target = spec.Loss == LossKind.SoftmaxCrossEntropy ? "int" : "float";
             string streaming = spec.Input.IsEmbedding ? "ITokenStreamingModel" : "IFeatureStreamingModel";
-            string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{spec.ClassName}.State>";
+            string className = Code.Identifier(spec.ClassName);
+            string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{className}.State>";
             string dropout = plan.HasDropout ? $", {Rt}IDropoutModel" : "";
-            using (w.Open($"partial class {spec.ClassName} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{spec.ClassName}.State>{StreamBatchInterface(plan)}{attention}{dropout}"))
+            using (w.Open($"partial class {className} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{className}.State>{StreamBatchInterface(plan)}{attention}{dropout}"))
             {
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
@@ -54,14 +55,20 @@ internal static partial class ModelEmitter
         return w.ToString();
     }
 
-    public static string EmitKernels(ModelPlan plan)
+    public static string EmitKernels(ModelPlan plan) => EmitKernels(plan, body: true);
+
+    /// <summary>
+    /// The kernels file; without <paramref name="body"/>, the same file with an empty Kernels class: what
+    /// it declares in the model class, for reading back the generated members without emitting every kernel.
+    /// </summary>
+    public static string EmitKernels(ModelPlan plan, bool body)
     {
         var w = new IndentedWriter();
         var spec = plan.Spec;
         FileHeader(w);
         OpenNamespace(w, spec, () =>
         {
-            using (w.Open($"partial class {spec.ClassName}"))
+            using (w.Open($"partial class {Code.Identifier(spec.ClassName)}"))
             {
                 w.Line("/// <summary>");
                 w.Line("/// The kernels of this model, specialised for its sizes. Each has an entry point that picks the");
@@ -71,92 +78,102 @@ internal static partial class ModelEmitter
                 w.Line(GeneratedCode);
                 using (w.Open("private static class Kernels"))
                 {
-                    w.Line("/// <summary>The float <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>");
-                    w.Line(Code.AggressiveInlining);
-                    w.Line($"public static ref float At(ref float origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
-                    w.Line();
-                    var shapes = new SortedSet<(int N, int K)>();
-                    foreach (var stage in plan.Stages)
+                    if (body)
                     {
-                        foreach (var g in stage.Schedule.Groups)
-                        {
-                            shapes.Add((g.Rows, g.Columns));
-                        }
-                    }
-
-                    shapes.Add((plan.Outputs, plan.HeadInputSize));
-                    if (spec.Attention is { } attention)
-                    {
-                        shapes.Add((attention.Units, plan.Stages[plan.Stages.Count - 1].Hidden));
-                        shapes.Add((attention.Units, attention.MemorySize));
-                    }
-
-                    if (spec.Condition is { } condition)
-                    {
-                        foreach (var stage in plan.Stages)
-                        {
-                            shapes.Add((stage.Hidden, condition.Features));
-                            shapes.Add((stage.CWidth, condition.Features));
-                        }
-                    }
-
-                    foreach (var (n, k) in shapes)
-                    {
-                        w.Line($"// ---- {n} × {k} weight matrix ----");
-                        w.Line();
-                        MatrixKernelEmitter.Emit(w, n, k);
-                    }
-
-                    // One set of element-wise kernels per distinct cell and sizes.
-                    var cells = new SortedDictionary<string, CellSchedule>(System.StringComparer.Ordinal);
-                    foreach (var stage in plan.Stages)
-                    {
-                        cells[CellKernelEmitter.Key(stage.Schedule)] = stage.Schedule;
-                    }
-
-                    foreach (var schedule in cells.Values)
-                    {
-                        w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)} ----");
-                        w.Line();
-                        CellKernelEmitter.Emit(w, schedule);
-                    }
-
-                    if (plan.SplitsStep || plan.SplitsRecurrence)
-                    {
-                        // A layer split by hidden units between threads: each thread's columns of the
-                        // products (every gate's block for its units) and its units of the cell.
-                        var units = new SortedSet<(int Gates, int H, int K)>();
-                        foreach (var stage in plan.Stages)
-                        {
-                            foreach (var g in stage.Schedule.Groups.Where(g => plan.SplitsStep || !g.Hoisted))
-                            {
-                                units.Add((g.Rows / stage.Hidden, stage.Hidden, g.Columns));
-                            }
-                        }
-
-                        if (plan.SplitsStep)
-                        {
-                            units.Add((1, plan.Outputs, plan.HeadInputSize));
-                        }
-
-                        foreach (var (gates, h, k) in units)
-                        {
-                            w.Line($"// ---- {Code.Int(gates)} × {Code.Int(h)} units of a {Code.Int(gates * h)} × {Code.Int(k)} weight matrix, split by units ----");
-                            w.Line();
-                            MatrixKernelEmitter.EmitUnits(w, gates, h, k);
-                        }
-
-                        foreach (var schedule in cells.Values)
-                        {
-                            w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)}, split by units ----");
-                            w.Line();
-                            CellKernelEmitter.EmitForwardUnits(w, schedule);
-                        }
+                        EmitKernelsBody(w, plan);
                     }
                 }
             }
         });
         return w.ToString();
+    }
+
+    /// <summary>The members of the Kernels class: every matrix and cell kernel the model's plan needs.</summary>
+    private static void EmitKernelsBody(IndentedWriter w, ModelPlan plan)
+    {
+        var spec = plan.Spec;
+        w.Line("/// <summary>The float <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>");
+        w.Line(Code.AggressiveInlining);
+        w.Line($"public static ref float At(ref float origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
+        w.Line();
+        var shapes = new SortedSet<(int N, int K)>();
+        foreach (var stage in plan.Stages)
+        {
+            foreach (var g in stage.Schedule.Groups)
+            {
+                shapes.Add((g.Rows, g.Columns));
+            }
+        }
+
+        shapes.Add((plan.Outputs, plan.HeadInputSize));
+        if (spec.Attention is { } attention)
+        {
+            shapes.Add((attention.Units, plan.Stages[plan.Stages.Count - 1].Hidden));
+            shapes.Add((attention.Units, attention.MemorySize));
+        }
+
+        if (spec.Condition is { } condition)
+        {
+            foreach (var stage in plan.Stages)
+            {
+                shapes.Add((stage.Hidden, condition.Features));
+                shapes.Add((stage.CWidth, condition.Features));
+            }
+        }
+
+        foreach (var (n, k) in shapes)
+        {
+            w.Line($"// ---- {n} × {k} weight matrix ----");
+            w.Line();
+            MatrixKernelEmitter.Emit(w, n, k);
+        }
+
+        // One set of element-wise kernels per distinct cell and sizes.
+        var cells = new SortedDictionary<string, CellSchedule>(System.StringComparer.Ordinal);
+        foreach (var stage in plan.Stages)
+        {
+            cells[CellKernelEmitter.Key(stage.Schedule)] = stage.Schedule;
+        }
+
+        foreach (var schedule in cells.Values)
+        {
+            w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)} ----");
+            w.Line();
+            CellKernelEmitter.Emit(w, schedule);
+        }
+
+        if (plan.SplitsStep || plan.SplitsRecurrence)
+        {
+            // A layer split by hidden units between threads: each thread's columns of the
+            // products (every gate's block for its units) and its units of the cell.
+            var units = new SortedSet<(int Gates, int H, int K)>();
+            foreach (var stage in plan.Stages)
+            {
+                foreach (var g in stage.Schedule.Groups.Where(g => plan.SplitsStep || !g.Hoisted))
+                {
+                    units.Add((g.Rows / stage.Hidden, stage.Hidden, g.Columns));
+                }
+            }
+
+            if (plan.SplitsStep)
+            {
+                units.Add((1, plan.Outputs, plan.HeadInputSize));
+            }
+
+            foreach (var (gates, h, k) in units)
+            {
+                w.Line($"// ---- {Code.Int(gates)} × {Code.Int(h)} units of a {Code.Int(gates * h)} × {Code.Int(k)} weight matrix, split by units ----");
+                w.Line();
+                MatrixKernelEmitter.EmitUnits(w, gates, h, k);
+            }
+
+            foreach (var schedule in cells.Values)
+            {
+                w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)}, split by units ----");
+                w.Line();
+                CellKernelEmitter.EmitForwardUnits(w, schedule);
+            }
+        }
     }
 
     private static void FileHeader(IndentedWriter w)
@@ -175,7 +192,7 @@ internal static partial class ModelEmitter
             return;
         }
 
-        using (w.Open("namespace " + spec.Namespace))
+        using (w.Open("namespace " + Code.DottedName(spec.Namespace)))
         {
             body();
         }
@@ -334,7 +351,7 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"seed\">Seed of the initialisation; the same seed gives the same parameters on every machine.</param>");
         w.Line(GeneratedCode);
-        using (w.Open($"public {spec.ClassName}(int seed = 0)"))
+        using (w.Open($"public {Code.Identifier(spec.ClassName)}(int seed = 0)"))
         {
             w.Line("// Allocated one by one; if one fails (out of memory) the ones before it are freed at once.");
             w.Line("try");
@@ -395,7 +412,7 @@ internal static partial class ModelEmitter
         using (w.Open("public void ResetParameters(int seed)"))
         {
             w.Line("ThrowIfDisposed();");
-            w.Line($"var random = new {Rt}RandomSource(unchecked((ulong)seed));");
+            w.Line($"{Rt}RandomSource random = new {Rt}RandomSource(unchecked((ulong)seed));");
             for (int i = 0; i < plan.ParameterList.Count; i++)
             {
                 var p = plan.ParameterList[i];
@@ -466,7 +483,7 @@ internal static partial class ModelEmitter
                 w.Line("if (value < 1 || value > 64)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(value), value, \"Threads must be between 1 and 64.\");");
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"value\", value, \"Threads must be between 1 and 64.\");");
                 }
 
                 w.Line("if (value == Threads)");
@@ -551,7 +568,7 @@ internal static partial class ModelEmitter
             w.Line("if (_disposed)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ObjectDisposedException(GetType().FullName);");
+                w.Line($"throw new {Sys}ObjectDisposedException(((object)this).GetType().FullName);");
             }
         }
 
@@ -607,9 +624,9 @@ internal static partial class ModelEmitter
     /// </summary>
     private static void EmitMeanReadout(IndentedWriter w, int width, string sum, string top, string readout, string steps)
     {
-        w.Line($"var sum = {sum}, {Code.Int(width)});");
-        w.Line($"var top = {top}, {Code.Int(width)});");
-        w.Line($"var readout = {readout}, {Code.Int(width)});");
+        w.Line($"{Sys}Span<float> sum = {sum}, {Code.Int(width)});");
+        w.Line($"{Sys}Span<float> top = {top}, {Code.Int(width)});");
+        w.Line($"{Sys}Span<float> readout = {readout}, {Code.Int(width)});");
         w.Line($"ref float steps = ref {steps};");
         w.Line("steps += 1f;");
         w.Line("float scale = 1f / steps;");
@@ -671,7 +688,7 @@ internal static partial class ModelEmitter
                 w.Line("if ((uint)token >= InputSize)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(nameof(token), token, $\"Token id is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"token\", token, $\"Token id is outside the vocabulary 0 … {{InputSize - 1}}.\");");
                 }
             }
             else
@@ -679,21 +696,21 @@ internal static partial class ModelEmitter
                 w.Line("if (input.Length != InputSize)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"input must hold InputSize = {{InputSize}} floats, but holds {{input.Length}}.\", nameof(input));");
+                    w.Line($"throw new {Sys}ArgumentException($\"input must hold InputSize = {{InputSize}} floats, but holds {{input.Length}}.\", \"input\");");
                 }
 
                 w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(input);");
                 w.Line("if (bad >= 0)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException($\"input[{{bad}}] is {{input[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", nameof(input));");
+                    w.Line($"throw new {Sys}ArgumentException($\"input[{{bad}}] is {{input[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"input\");");
                 }
             }
 
             w.Line("if (output.Length != OutputSize)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}ArgumentException($\"output must hold OutputSize = {{OutputSize}} floats, but holds {{output.Length}}.\", nameof(output));");
+                w.Line($"throw new {Sys}ArgumentException($\"output must hold OutputSize = {{OutputSize}} floats, but holds {{output.Length}}.\", \"output\");");
             }
 
             w.Line();
@@ -778,7 +795,7 @@ internal static partial class ModelEmitter
                         w.Line($"{Code.Int(stage.Index)} => Buffer.AsSpan(Layout.{stage.StateH.Name}, {Code.Int(stage.Hidden)}),");
                     }
 
-                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
             }
 
@@ -798,7 +815,7 @@ internal static partial class ModelEmitter
                             : $"{Code.Int(stage.Index)} => throw new {Sys}InvalidOperationException(\"Layer {Code.Int(stage.Index)} ({stage.Title}) has no second state (an LSTM's cell state c).\"),");
                     }
 
-                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(nameof(layer), layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
+                    w.Line($"_ => throw new {Sys}ArgumentOutOfRangeException(\"layer\", layer, \"Layer index must be in 0 … LayerCount − 1.\"),");
                 }
             }
 
@@ -811,7 +828,7 @@ internal static partial class ModelEmitter
                 w.Line("if (destination is not State target)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentException(\"destination must be a state of the same model type.\", nameof(destination));");
+                    w.Line($"throw new {Sys}ArgumentException(\"destination must be a state of the same model type.\", \"destination\");");
                 }
 
                 w.Line("target.ThrowIfDisposed();");
@@ -833,7 +850,7 @@ internal static partial class ModelEmitter
                 w.Line("if (_disposed)");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ObjectDisposedException(nameof(State));");
+                    w.Line($"throw new {Sys}ObjectDisposedException(\"State\");");
                 }
             }
         }
@@ -855,11 +872,11 @@ internal static partial class ModelEmitter
                 w.Line("ConditionForward();");
             }
 
-            w.Line($"var x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
+            w.Line($"{Sys}Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
             if (spec.Input.IsEmbedding)
             {
                 int d = spec.Input.Features;
-                w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
+                w.Line($"{Sys}Span<float> embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
                 w.Line("// X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
@@ -920,7 +937,7 @@ internal static partial class ModelEmitter
                 Share(w, "r0", "rows", "BatchSize", 4);
                 using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
                 {
-                    w.Line($"var readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
+                    w.Line($"{Sys}Span<float> readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
                     if (plan.Readout == Readout.LastStep)
                     {
                         if (plan.HeadDropout is null)
@@ -943,8 +960,8 @@ internal static partial class ModelEmitter
                         using (w.Open("for (int t = 0; t < length; t++)"))
                         {
                             w.Line(plan.HeadDropout is null
-                                ? $"var h = _activations.AsSpan({HRows(plan, top, "(((t + 1) * BatchSize) + b)")}, {Code.Int(th)});"
-                                : $"var h = _activations.AsSpan({HeadSourceRow(plan, "((t * BatchSize) + b)")}, {Code.Int(th)});");
+                                ? $"{Sys}Span<float> h = _activations.AsSpan({HRows(plan, top, "(((t + 1) * BatchSize) + b)")}, {Code.Int(th)});"
+                                : $"{Sys}Span<float> h = _activations.AsSpan({HeadSourceRow(plan, "((t * BatchSize) + b)")}, {Code.Int(th)});");
                             using (w.Open("for (int j = 0; j < readout.Length; j++)"))
                             {
                                 w.Line("readout[j] += h[j];");
@@ -1186,8 +1203,8 @@ internal static partial class ModelEmitter
             : $"/// <summary>Squared error of {rowsWhat} [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>");
         using (w.Open("private void LossRows(int r0, int rows)"))
         {
-            w.Line($"var y = _activations.AsSpan(Layout.Y, {plan.HeadRowsExpression} * OutputSize);");
-            w.Line($"var dy = _activations.AsSpan(Layout.DY, {plan.HeadRowsExpression} * OutputSize);");
+            w.Line($"{Sys}Span<float> y = _activations.AsSpan(Layout.Y, {plan.HeadRowsExpression} * OutputSize);");
+            w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, {plan.HeadRowsExpression} * OutputSize);");
             w.Line(ce
                 ? "float scale = 1f / _realRows;"
                 : "float scale = 1f / (_realRows * OutputSize);");
@@ -1273,15 +1290,15 @@ internal static partial class ModelEmitter
                 int d = spec.Input.Features;
                 w.Line();
                 w.Line("// Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)");
-                w.Line($"var dEmbedding = _gradients.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
-                w.Line($"var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * {Code.Int(d)});");
+                w.Line($"{Sys}Span<float> dEmbedding = _gradients.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
+                w.Line($"{Sys}Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * {Code.Int(d)});");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
                     w.Line("int length = _lengths[b];");
                     using (w.Open("for (int t = 0; t < length; t++)"))
                     {
-                        w.Line($"var source = dx0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)});");
-                        w.Line($"var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
+                        w.Line($"{Sys}Span<float> source = dx0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)});");
+                        w.Line($"{Sys}Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
                         using (w.Open("for (int i = 0; i < source.Length; i++)"))
                         {
                             w.Line("destination[i] += source[i];");
@@ -1322,7 +1339,7 @@ internal static partial class ModelEmitter
                     w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, th)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.DR + (r0 * {Code.Int(th)})")}, rows);");
                     using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
                     {
-                        w.Line($"var dr = _activations.AsSpan(Layout.DR + (b * {Code.Int(th)}), {Code.Int(th)});");
+                        w.Line($"{Sys}Span<float> dr = _activations.AsSpan(Layout.DR + (b * {Code.Int(th)}), {Code.Int(th)});");
                         w.Line("int length = _lengths[b];");
                         if (plan.Readout == Readout.Mean)
                         {
@@ -1331,7 +1348,7 @@ internal static partial class ModelEmitter
 
                         using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
                         {
-                            w.Line($"var dh = _activations.AsSpan(Layout.{top.DH.Name} + (((t * BatchSize) + b) * {Code.Int(th)}), {Code.Int(th)});");
+                            w.Line($"{Sys}Span<float> dh = _activations.AsSpan(Layout.{top.DH.Name} + (((t * BatchSize) + b) * {Code.Int(th)}), {Code.Int(th)});");
                             if (plan.Readout == Readout.LastStep)
                             {
                                 w.Line("if (t == length - 1)");
@@ -1488,10 +1505,10 @@ internal static partial class ModelEmitter
                 using (w.Scope())
                 {
                     Share(w, "c0", "columns", Code.Int(width), 16);
-                    w.Line($"var gradient = _gradients.AsSpan({P(parameter)} + c0, columns);");
+                    w.Line($"{Sys}Span<float> gradient = _gradients.AsSpan({P(parameter)} + c0, columns);");
                     using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                     {
-                        w.Line($"var entry = _activations.AsSpan(Layout.{pair.Value.Name} + (b * {Code.Int(width)}) + c0, columns);");
+                        w.Line($"{Sys}Span<float> entry = _activations.AsSpan(Layout.{pair.Value.Name} + (b * {Code.Int(width)}) + c0, columns);");
                         using (w.Open("for (int j = 0; j < gradient.Length; j++)"))
                         {
                             w.Line("gradient[j] += entry[j];");
@@ -1540,8 +1557,8 @@ internal static partial class ModelEmitter
                 string wd = Code.Int(st.Width);
                 using (w.Scope())
                 {
-                    w.Line($"var carried = _activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b * {wd}), {wd});");
-                    w.Line($"var dFinal = _activations.AsSpan(Layout.{st.FinalGradient.Name} + (b * {wd}), {wd});");
+                    w.Line($"{Sys}Span<float> carried = _activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b * {wd}), {wd});");
+                    w.Line($"{Sys}Span<float> dFinal = _activations.AsSpan(Layout.{st.FinalGradient.Name} + (b * {wd}), {wd});");
                     using (w.Open("for (int j = 0; j < carried.Length; j++)"))
                     {
                         w.Line("carried[j] += dFinal[j];");
@@ -1559,7 +1576,7 @@ internal static partial class ModelEmitter
         w.Line(GeneratedCode);
         using (w.Open("private static class Layout"))
         {
-            foreach (var layout in new[] { plan.Parameters, plan.Activations, plan.StepScratch, plan.StateLayout, plan.Packed })
+            foreach (var layout in plan.Layouts)
             {
                 w.Line($"// {layout.Description}");
                 foreach (var region in layout.Regions)

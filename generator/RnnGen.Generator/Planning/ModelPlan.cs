@@ -255,11 +255,17 @@ internal sealed class ModelPlan
         return plan;
     }
 
+    /// <summary>Every buffer's layout, in the order the generated Layout class lists them.</summary>
+    public IReadOnlyList<BufferLayout> Layouts => [Parameters, Activations, StepScratch, StateLayout, Packed];
+
     /// <summary>The size of every buffer, to reject models that cannot be allocated.</summary>
     public IEnumerable<(string What, long Floats)> BufferSizes()
     {
         yield return ("parameter", Parameters.Length);
         yield return ("activation", Activations.Length);
+        yield return ("step scratch", StepScratch.Length);
+        yield return ("stream state", StateLayout.Length);
+        yield return ("packed weight", Packed.Length);
     }
 
     private void Build()

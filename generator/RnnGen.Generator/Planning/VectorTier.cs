@@ -51,12 +51,12 @@ internal sealed class VectorTier
     public string Load(string reference, string offset) =>
         IsScalar
             ? $"At(ref {reference}, {offset})"
-            : $"{Intrinsics}{Name}.LoadUnsafe(ref {reference}, (nuint)({offset}))";
+            : $"{Intrinsics}{Name}.LoadUnsafe(ref {reference}, (uint)({offset}))";
 
     public string Store(string value, string reference, string offset) =>
         IsScalar
             ? $"At(ref {reference}, {offset}) = {value};"
-            : $"{Intrinsics}{Name}.StoreUnsafe({value}, ref {reference}, (nuint)({offset}));";
+            : $"{Intrinsics}{Name}.StoreUnsafe({value}, ref {reference}, (uint)({offset}));";
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{Intrinsics}{Name}.Create({scalar})";
 

@@ -90,44 +90,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 {
@@ -142,14 +142,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = At(ref bias, 64);
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        float acc0_0 = At(ref bias, 64);
+                        float acc1_0 = acc0_0;
+                        float acc2_0 = acc0_0;
+                        float acc3_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -180,57 +180,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -240,13 +240,13 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
+                            float acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -268,43 +268,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -312,12 +312,12 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -334,39 +334,39 @@ namespace Samples
                             ref float b1 = ref At(ref packed, 4096);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            float acc0_0 = At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
@@ -395,44 +395,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 {
@@ -447,14 +447,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = At(ref bias, 64);
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        float acc0_0 = At(ref bias, 64);
+                        float acc1_0 = acc0_0;
+                        float acc2_0 = acc0_0;
+                        float acc3_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -485,36 +485,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -524,13 +524,13 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
+                            float acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -553,43 +553,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -597,12 +597,12 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -621,30 +621,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, 4112);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -654,24 +654,24 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            float acc0_0 = At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
@@ -700,44 +700,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 {
@@ -752,14 +752,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = At(ref bias, 64);
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        float acc0_0 = At(ref bias, 64);
+                        float acc1_0 = acc0_0;
+                        float acc2_0 = acc0_0;
+                        float acc3_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -790,36 +790,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -829,13 +829,13 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
+                            float acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -858,43 +858,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
@@ -902,12 +902,12 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
-                            var acc1_0 = acc0_0;
+                            float acc0_0 = At(ref bias, 64);
+                            float acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -927,30 +927,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -960,24 +960,24 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 8192);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            float acc0_0 = At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
+                                float b0_ = At(ref b0r, 0);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
@@ -1002,44 +1002,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1079,11 +1079,11 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 8192);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, 64);
+                        float acc0_0 = At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
@@ -1145,76 +1145,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 768);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 896);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 65);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 65);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 65);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 65);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 65);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 65);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 65);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 65);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -1227,30 +1227,30 @@ namespace Samples
                             ref float b3 = ref At(ref x, 96);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r * 65);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -1260,14 +1260,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
@@ -1275,31 +1275,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 65 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 65 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1335,44 +1335,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 65);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 65);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 65);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 65);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1390,36 +1390,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 65);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 65);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -1432,43 +1432,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 128);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 65);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -1481,30 +1481,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 48);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -1514,14 +1514,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                             }
                         }
                     }
@@ -1530,31 +1530,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 65 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 65 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1590,44 +1590,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 65);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 65);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 65);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 65);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1645,36 +1645,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 65);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 65);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -1687,43 +1687,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 128);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 65);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -1736,30 +1736,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 65);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -1769,14 +1769,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -1785,31 +1785,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 65 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 65 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 65 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1841,44 +1841,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 65);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1970,44 +1970,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 195);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
                         for (int r = 0; r < 65; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2026,57 +2026,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 130);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
-                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j + 32));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -2089,43 +2089,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 128);
                             ref float a1 = ref At(ref a0, 65);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j + 32));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -2137,30 +2137,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, 96);
                             ref float a0 = ref At(ref dy, m * 65);
                             ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -2170,14 +2170,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
@@ -2202,44 +2202,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 195);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                         for (int r = 0; r < 65; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2257,36 +2257,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 130);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2299,43 +2299,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 128);
                             ref float a1 = ref At(ref a0, 65);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -2348,30 +2348,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 48);
                             ref float a0 = ref At(ref dy, m * 65);
                             ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 48));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -2381,14 +2381,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -2413,44 +2413,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 195);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 65; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2468,36 +2468,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 130);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2510,43 +2510,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 128);
                             ref float a1 = ref At(ref a0, 65);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -2559,30 +2559,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 24);
                             ref float a0 = ref At(ref dy, m * 65);
                             ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                             for (int r = 0; r < 65; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -2592,14 +2592,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -2620,44 +2620,44 @@ namespace Samples
                         ref float b3 = ref At(ref w, j + 12);
                         ref float a0 = ref At(ref dy, m * 65);
                         ref float c0 = ref At(ref dx, m * 128);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        float acc0_0 = At(ref c0, j);
+                        float acc0_1 = At(ref c0, 1 + j);
+                        float acc0_2 = At(ref c0, 2 + j);
+                        float acc0_3 = At(ref c0, 3 + j);
+                        float acc0_4 = At(ref c0, j + 4);
+                        float acc0_5 = At(ref c0, 1 + j + 4);
+                        float acc0_6 = At(ref c0, 2 + j + 4);
+                        float acc0_7 = At(ref c0, 3 + j + 4);
+                        float acc0_8 = At(ref c0, j + 8);
+                        float acc0_9 = At(ref c0, 1 + j + 8);
+                        float acc0_10 = At(ref c0, 2 + j + 8);
+                        float acc0_11 = At(ref c0, 3 + j + 8);
+                        float acc0_12 = At(ref c0, j + 12);
+                        float acc0_13 = At(ref c0, 1 + j + 12);
+                        float acc0_14 = At(ref c0, 2 + j + 12);
+                        float acc0_15 = At(ref c0, 3 + j + 12);
                         for (int r = 0; r < 65; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
                             ref float b1r = ref At(ref b1, r * 128);
                             ref float b2r = ref At(ref b2, r * 128);
                             ref float b3r = ref At(ref b3, r * 128);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2756,44 +2756,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2812,57 +2812,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -2875,43 +2875,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -2924,30 +2924,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -2957,14 +2957,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
                 }
@@ -2989,44 +2989,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3044,36 +3044,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -3086,43 +3086,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -3135,30 +3135,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -3168,14 +3168,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -3200,44 +3200,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3255,36 +3255,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -3297,43 +3297,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -3346,30 +3346,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -3379,14 +3379,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -3407,44 +3407,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3535,76 +3535,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 224);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 512);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 512);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 512);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 512);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -3614,20 +3614,20 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -3635,31 +3635,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3695,44 +3695,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3750,36 +3750,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 512);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -3791,43 +3791,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -3836,28 +3836,28 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -3866,31 +3866,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3926,44 +3926,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3981,36 +3981,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 512);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -4023,43 +4023,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -4071,30 +4071,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -4104,14 +4104,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -4120,31 +4120,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -4176,44 +4176,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 512);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4308,44 +4308,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4362,36 +4362,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -4402,28 +4402,28 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -4432,20 +4432,20 @@ namespace Samples
                                 ref float b0 = ref At(ref w, 0);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -4475,44 +4475,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4530,36 +4530,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -4571,43 +4571,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -4616,28 +4616,28 @@ namespace Samples
                                 ref float b0 = ref At(ref w, 0);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -4667,44 +4667,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4722,36 +4722,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -4764,43 +4764,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -4812,30 +4812,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, 24);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -4845,14 +4845,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -4878,44 +4878,44 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 12);
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -5015,44 +5015,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5071,57 +5071,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -5134,43 +5134,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -5183,30 +5183,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -5216,14 +5216,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
                 }
@@ -5248,44 +5248,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5303,36 +5303,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -5345,43 +5345,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -5394,30 +5394,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -5427,14 +5427,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -5459,44 +5459,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5514,36 +5514,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -5556,43 +5556,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -5605,30 +5605,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -5638,14 +5638,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -5666,44 +5666,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -5795,76 +5795,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 768);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 896);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 512);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 512);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 512);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 512);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -5877,30 +5877,30 @@ namespace Samples
                             ref float b3 = ref At(ref x, 96);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -5910,14 +5910,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
@@ -5925,31 +5925,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5985,44 +5985,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6040,36 +6040,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 512);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -6082,43 +6082,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 128);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -6131,30 +6131,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 48);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -6164,14 +6164,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                             }
                         }
                     }
@@ -6180,31 +6180,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -6240,44 +6240,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 512);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 512);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 512);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 512);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6295,36 +6295,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 512);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -6337,43 +6337,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 128);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 512);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -6386,30 +6386,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 512);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -6419,14 +6419,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -6435,31 +6435,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 512 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 512 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 512 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -6491,44 +6491,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 512);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6624,44 +6624,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6680,57 +6680,57 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                                var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j + 32));
-                                var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j + 32));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                     float a2r = At(ref a2, r);
-                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                     acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                     acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                             }
                         }
                         else if (rest == 2)
@@ -6743,43 +6743,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 128);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j + 32));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j + 32));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j + 32));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                             }
                         }
                         else if (rest == 1)
@@ -6791,30 +6791,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, 96);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(64));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(80));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(96));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(112));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -6824,14 +6824,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                             }
                         }
                     }
@@ -6861,44 +6861,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6916,36 +6916,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -6958,43 +6958,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 128);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -7007,30 +7007,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, j + 48);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 32));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -7040,14 +7040,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                             }
                         }
                     }
@@ -7077,44 +7077,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 384);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -7132,36 +7132,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 128);
                                 ref float a2 = ref At(ref a0, 1024);
                                 ref float c2 = ref At(ref c0, 256);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -7174,43 +7174,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 128);
                                 ref float a1 = ref At(ref a0, 512);
                                 ref float c1 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -7223,30 +7223,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, j + 24);
                                 ref float a0 = ref At(ref dy, m * 512);
                                 ref float c0 = ref At(ref dx, m * 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 128);
                                     ref float b1r = ref At(ref b1, r * 128);
                                     ref float b2r = ref At(ref b2, r * 128);
                                     ref float b3r = ref At(ref b3, r * 128);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -7256,14 +7256,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -7289,44 +7289,44 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 12);
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 128);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
                                 ref float b1r = ref At(ref b1, r * 128);
                                 ref float b2r = ref At(ref b2, r * 128);
                                 ref float b3r = ref At(ref b3, r * 128);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -7404,25 +7404,25 @@ namespace Samples
                     for (int j = 0; j < 128; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector512<float> c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -7441,25 +7441,25 @@ namespace Samples
                     for (int j = 0; j < 128; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector256<float> c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -7478,25 +7478,25 @@ namespace Samples
                     for (int j = 0; j < 128; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector128<float> c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -7515,18 +7515,18 @@ namespace Samples
                     for (int j = 0; j < 128; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                        float i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
+                        float f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
+                        float g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
+                        float o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * At(ref cPrevRow, j) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        float c = f * At(ref cPrevRow, j) + i * g;
+                        float tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
+                        float h = o * tanhC;
                         At(ref gatesRow, j) = i;
                         At(ref gatesRow, 128 + j) = f;
                         At(ref gatesRow, 256 + j) = g;
@@ -7574,32 +7574,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 16)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(384 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector512<float> df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector512<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector512<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector512<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7618,32 +7618,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 8)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(384 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector256<float> df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector256<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector256<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector256<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7662,32 +7662,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j += 4)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(384 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(256 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (nuint)(256 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (nuint)(384 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector128<float> df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector128<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector128<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector128<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (uint)(256 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (uint)(384 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7706,26 +7706,26 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 512);
                     for (int j = 0; j < 128; j++)
                     {
-                        var dcCarried = At(ref dcNextRow, j);
-                        var dFromAbove = At(ref dHRow, j);
-                        var dhCarried = At(ref dhNextRow, j);
-                        var dh = dFromAbove + dhCarried;
-                        var o = At(ref gatesRow, 384 + j);
-                        var dtanhC = dh * o;
-                        var tanhC = At(ref keptTanhCRow, j);
-                        var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
-                        var f = At(ref gatesRow, 128 + j);
-                        var dcPrev = dc * f;
-                        var g = At(ref gatesRow, 256 + j);
-                        var di = dc * g;
-                        var i = At(ref gatesRow, j);
-                        var diPre = di * i * (1f - i);
-                        var df = dc * At(ref cPrevRow, j);
-                        var dfPre = df * f * (1f - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (1f - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (1f - o);
+                        float dcCarried = At(ref dcNextRow, j);
+                        float dFromAbove = At(ref dHRow, j);
+                        float dhCarried = At(ref dhNextRow, j);
+                        float dh = dFromAbove + dhCarried;
+                        float o = At(ref gatesRow, 384 + j);
+                        float dtanhC = dh * o;
+                        float tanhC = At(ref keptTanhCRow, j);
+                        float dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                        float f = At(ref gatesRow, 128 + j);
+                        float dcPrev = dc * f;
+                        float g = At(ref gatesRow, 256 + j);
+                        float di = dc * g;
+                        float i = At(ref gatesRow, j);
+                        float diPre = di * i * (1f - i);
+                        float df = dc * At(ref cPrevRow, j);
+                        float dfPre = df * f * (1f - f);
+                        float dg = dc * i;
+                        float dgPre = dg * (1f - g * g);
+                        float @do = dh * tanhC;
+                        float doPre = @do * o * (1f - o);
                         At(ref dcNextRow, j) = dcPrev;
                         At(ref dARow, j) = diPre;
                         At(ref dARow, 128 + j) = dfPre;
@@ -7775,30 +7775,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (96 + u) * 128);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(64 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(80 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(96 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(112 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                         float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -7808,34 +7808,34 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112 + u));
                 }
                 for (; u + 32 <= full; u += 32)
                 {
                     ref float b0 = ref At(ref packed, u * 128);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                         float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
                 }
                 if (end > 64)
                 {
@@ -7843,11 +7843,11 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 8192);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        float acc0_0 = At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
@@ -7869,28 +7869,28 @@ namespace Samples
                     ref float b1 = ref At(ref packed, (32 + u) * 128);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(56 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(16));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(24));
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
+                        global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(24));
                         float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -7900,34 +7900,34 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56 + u));
                 }
                 for (; u + 16 <= full; u += 16)
                 {
                     ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                         float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
                 }
                 if (end > 64)
                 {
@@ -7935,11 +7935,11 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 8192);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        float acc0_0 = At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
@@ -7960,27 +7960,27 @@ namespace Samples
                     ref float b0 = ref At(ref packed, u * 128);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(28));
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                        global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(20));
+                        global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                        global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(28));
                         float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -7990,34 +7990,34 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28 + u));
                 }
                 for (; u + 8 <= full; u += 8)
                 {
                     ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                         float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
                 }
                 if (end > 64)
                 {
@@ -8025,11 +8025,11 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 8192);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        float acc0_0 = At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
@@ -8050,25 +8050,25 @@ namespace Samples
                     ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 2 + u);
-                    var acc0_3 = At(ref bias, 3 + u);
-                    var acc0_4 = At(ref bias, 4 + u);
-                    var acc0_5 = At(ref bias, 5 + u);
-                    var acc0_6 = At(ref bias, 6 + u);
-                    var acc0_7 = At(ref bias, 7 + u);
+                    float acc0_0 = At(ref bias, u);
+                    float acc0_1 = At(ref bias, 1 + u);
+                    float acc0_2 = At(ref bias, 2 + u);
+                    float acc0_3 = At(ref bias, 3 + u);
+                    float acc0_4 = At(ref bias, 4 + u);
+                    float acc0_5 = At(ref bias, 5 + u);
+                    float acc0_6 = At(ref bias, 6 + u);
+                    float acc0_7 = At(ref bias, 7 + u);
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = At(ref b0r, 0);
-                        var b1_ = At(ref b0r, 1);
-                        var b2_ = At(ref b0r, 2);
-                        var b3_ = At(ref b0r, 3);
-                        var b4_ = At(ref b0r, 4);
-                        var b5_ = At(ref b0r, 5);
-                        var b6_ = At(ref b0r, 6);
-                        var b7_ = At(ref b0r, 7);
+                        float b0_ = At(ref b0r, 0);
+                        float b1_ = At(ref b0r, 1);
+                        float b2_ = At(ref b0r, 2);
+                        float b3_ = At(ref b0r, 3);
+                        float b4_ = At(ref b0r, 4);
+                        float b5_ = At(ref b0r, 5);
+                        float b6_ = At(ref b0r, 6);
+                        float b7_ = At(ref b0r, 7);
                         float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8093,13 +8093,13 @@ namespace Samples
                     ref float b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
+                    float acc0_0 = At(ref bias, u);
+                    float acc0_1 = At(ref bias, 1 + u);
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
-                        var b0_ = At(ref b0r, 0);
-                        var b1_ = At(ref b0r, 1);
+                        float b0_ = At(ref b0r, 0);
+                        float b1_ = At(ref b0r, 1);
                         float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8113,11 +8113,11 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 8192);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        float acc0_0 = At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
-                            var b0_ = At(ref b0r, 0);
+                            float b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
@@ -8163,30 +8163,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + u) * 32);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(144 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(272 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(400 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
                     for (int r = 0; r < 32; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                         float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -8196,14 +8196,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(144 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(272 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(400 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
                 }
             }
 
@@ -8220,30 +8220,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(136 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(264 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(392 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
                     for (int r = 0; r < 32; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                         float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -8253,14 +8253,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(136 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(264 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(392 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
             }
 
@@ -8277,30 +8277,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(132 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(260 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(388 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
                     for (int r = 0; r < 32; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                         float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -8310,14 +8310,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(132 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(260 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(388 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
                 }
             }
 
@@ -8334,28 +8334,28 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 128 + u);
-                    var acc0_3 = At(ref bias, 129 + u);
-                    var acc0_4 = At(ref bias, 256 + u);
-                    var acc0_5 = At(ref bias, 257 + u);
-                    var acc0_6 = At(ref bias, 384 + u);
-                    var acc0_7 = At(ref bias, 385 + u);
+                    float acc0_0 = At(ref bias, u);
+                    float acc0_1 = At(ref bias, 1 + u);
+                    float acc0_2 = At(ref bias, 128 + u);
+                    float acc0_3 = At(ref bias, 129 + u);
+                    float acc0_4 = At(ref bias, 256 + u);
+                    float acc0_5 = At(ref bias, 257 + u);
+                    float acc0_6 = At(ref bias, 384 + u);
+                    float acc0_7 = At(ref bias, 385 + u);
                     for (int r = 0; r < 32; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = At(ref b0r, 0);
-                        var b1_ = At(ref b0r, 1);
-                        var b2_ = At(ref b1r, 0);
-                        var b3_ = At(ref b1r, 1);
-                        var b4_ = At(ref b2r, 0);
-                        var b5_ = At(ref b2r, 1);
-                        var b6_ = At(ref b3r, 0);
-                        var b7_ = At(ref b3r, 1);
+                        float b0_ = At(ref b0r, 0);
+                        float b1_ = At(ref b0r, 1);
+                        float b2_ = At(ref b1r, 0);
+                        float b3_ = At(ref b1r, 1);
+                        float b4_ = At(ref b2r, 0);
+                        float b5_ = At(ref b2r, 1);
+                        float b6_ = At(ref b3r, 0);
+                        float b7_ = At(ref b3r, 1);
                         float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8414,30 +8414,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + u) * 128);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(144 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(272 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(400 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                         float a0r = At(ref a0, r);
-                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -8447,14 +8447,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(144 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(272 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(400 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
                 }
             }
 
@@ -8471,30 +8471,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(136 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(264 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(392 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                         float a0r = At(ref a0, r);
-                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -8504,14 +8504,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(136 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(264 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(392 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
             }
 
@@ -8528,30 +8528,30 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(132 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(260 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(388 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                        var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                        var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                        var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                        var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                        var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                        var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                        var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                         float a0r = At(ref a0, r);
-                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -8561,14 +8561,14 @@ namespace Samples
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(128 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(132 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(256 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(260 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(384 + u));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(388 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
                 }
             }
 
@@ -8585,28 +8585,28 @@ namespace Samples
                     ref float b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 128 + u);
-                    var acc0_3 = At(ref bias, 129 + u);
-                    var acc0_4 = At(ref bias, 256 + u);
-                    var acc0_5 = At(ref bias, 257 + u);
-                    var acc0_6 = At(ref bias, 384 + u);
-                    var acc0_7 = At(ref bias, 385 + u);
+                    float acc0_0 = At(ref bias, u);
+                    float acc0_1 = At(ref bias, 1 + u);
+                    float acc0_2 = At(ref bias, 128 + u);
+                    float acc0_3 = At(ref bias, 129 + u);
+                    float acc0_4 = At(ref bias, 256 + u);
+                    float acc0_5 = At(ref bias, 257 + u);
+                    float acc0_6 = At(ref bias, 384 + u);
+                    float acc0_7 = At(ref bias, 385 + u);
                     for (int r = 0; r < 128; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
                         ref float b1r = ref At(ref b1, r * 32);
                         ref float b2r = ref At(ref b2, r * 32);
                         ref float b3r = ref At(ref b3, r * 32);
-                        var b0_ = At(ref b0r, 0);
-                        var b1_ = At(ref b0r, 1);
-                        var b2_ = At(ref b1r, 0);
-                        var b3_ = At(ref b1r, 1);
-                        var b4_ = At(ref b2r, 0);
-                        var b5_ = At(ref b2r, 1);
-                        var b6_ = At(ref b3r, 0);
-                        var b7_ = At(ref b3r, 1);
+                        float b0_ = At(ref b0r, 0);
+                        float b1_ = At(ref b0r, 1);
+                        float b2_ = At(ref b1r, 0);
+                        float b3_ = At(ref b1r, 1);
+                        float b4_ = At(ref b2r, 0);
+                        float b5_ = At(ref b2r, 1);
+                        float b6_ = At(ref b3r, 0);
+                        float b7_ = At(ref b3r, 1);
                         float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8664,25 +8664,25 @@ namespace Samples
                 for (int j = start; j < end; j += 16)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                    var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector512<float> c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
-                    var h = o * tanhC;
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector512<float> h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
                 }
             }
 
@@ -8698,25 +8698,25 @@ namespace Samples
                 for (int j = start; j < end; j += 8)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                    var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector256<float> c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
-                    var h = o * tanhC;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector256<float> h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                 }
             }
 
@@ -8732,25 +8732,25 @@ namespace Samples
                 for (int j = start; j < end; j += 4)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(256 + j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(384 + j)));
+                    global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                    var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    global::System.Runtime.Intrinsics.Vector128<float> c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
-                    var h = o * tanhC;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(128 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(256 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(384 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                    global::System.Runtime.Intrinsics.Vector128<float> h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
                 }
             }
 
@@ -8766,18 +8766,18 @@ namespace Samples
                 for (int j = start; j < end; j += 1)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    float i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
+                    float f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
+                    float g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
+                    float o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                    var c = f * At(ref cPrevRow, j) + i * g;
-                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    float c = f * At(ref cPrevRow, j) + i * g;
+                    float tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
-                    var h = o * tanhC;
+                    float h = o * tanhC;
                     At(ref gatesRow, j) = i;
                     At(ref gatesRow, 128 + j) = f;
                     At(ref gatesRow, 256 + j) = g;

@@ -126,7 +126,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.125f); // lstm.weight_ih_l0 ~ U(±1/√64)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.125f); // lstm.weight_hh_l0 ~ U(±1/√64)
@@ -179,7 +179,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (value < 1 || value > 64)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "Threads must be between 1 and 64.");
                 }
                 if (value == Threads)
                 {
@@ -222,19 +222,19 @@ namespace Samples
             ValidateConditions();
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", "outputs");
             }
 
             BeginPass(inputs, lengths);
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -337,7 +337,7 @@ namespace Samples
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
-                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", "lengths");
             }
 
             BeginPass(inputs, lengths);
@@ -378,16 +378,16 @@ namespace Samples
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -412,7 +412,7 @@ namespace Samples
         {
             if (lengths.Length != BatchSize)
             {
-                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", "lengths");
             }
         }
 
@@ -423,7 +423,7 @@ namespace Samples
             {
                 if ((uint)lengths[b] > SequenceLength)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                    throw new global::System.ArgumentOutOfRangeException("lengths", lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
                 }
             }
         }
@@ -459,7 +459,7 @@ namespace Samples
         {
             if (inputs.Length != BatchSize * SequenceLength)
             {
-                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", "inputs");
             }
             for (int b = 0; b < BatchSize; b++)
             {
@@ -469,7 +469,7 @@ namespace Samples
                     int i = (b * SequenceLength) + t;
                     if ((uint)inputs[i] >= InputSize)
                     {
-                        throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
+                        throw new global::System.ArgumentOutOfRangeException("inputs", inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
                     }
                 }
             }
@@ -477,7 +477,7 @@ namespace Samples
 
         private void ValidateConditions()
         {
-            var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
+            global::System.Span<float> conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
             if (bad >= 0)
             {
@@ -489,7 +489,7 @@ namespace Samples
         {
             if (targets.Length != BatchSize * SequenceLength)
             {
-                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", nameof(targets));
+                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", "targets");
             }
             for (int b = 0; b < BatchSize; b++)
             {
@@ -499,7 +499,7 @@ namespace Samples
                     int i = (b * SequenceLength) + t;
                     if ((uint)targets[i] >= OutputSize)
                     {
-                        throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
+                        throw new global::System.ArgumentOutOfRangeException("targets", targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
                     }
                 }
             }
@@ -566,7 +566,7 @@ namespace Samples
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(GetType().FullName);
+                throw new global::System.ObjectDisposedException(((object)this).GetType().FullName);
             }
         }
 
@@ -585,7 +585,7 @@ namespace Samples
             return layer switch
             {
                 0 => 64,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -598,7 +598,7 @@ namespace Samples
             return layer switch
             {
                 0 => 64,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -611,7 +611,7 @@ namespace Samples
             return layer switch
             {
                 0 => true,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -625,7 +625,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0H0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -639,7 +639,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0C0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -653,7 +653,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0HT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -667,7 +667,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0CT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -681,7 +681,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -695,7 +695,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -709,7 +709,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -723,7 +723,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
         /// <summary>
@@ -780,12 +780,12 @@ namespace Samples
             state.ThrowIfDisposed();
             if (condition.Length != ConditionSize)
             {
-                throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", nameof(condition));
+                throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", "condition");
             }
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(condition);
             if (bad >= 0)
             {
-                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", nameof(condition));
+                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", "condition");
             }
 
             EnsurePacked();
@@ -828,11 +828,11 @@ namespace Samples
             state.ThrowIfDisposed();
             if ((uint)token >= InputSize)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
+                throw new global::System.ArgumentOutOfRangeException("token", token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
             }
             if (output.Length != OutputSize)
             {
-                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
+                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
             EnsurePacked();
@@ -893,7 +893,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Buffer.AsSpan(Layout.State0H, 64),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -906,7 +906,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Buffer.AsSpan(Layout.State0C, 64),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -917,7 +917,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (destination is not State target)
                 {
-                    throw new global::System.ArgumentException("destination must be a state of the same model type.", nameof(destination));
+                    throw new global::System.ArgumentException("destination must be a state of the same model type.", "destination");
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
@@ -938,7 +938,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(State));
+                    throw new global::System.ObjectDisposedException("State");
                 }
             }
         }
@@ -963,7 +963,7 @@ namespace Samples
             ThrowIfDisposed();
             if (count < 1 || count > StreamBatch.MaxCount)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(count), count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
+                throw new global::System.ArgumentOutOfRangeException("count", count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
             }
             return new StreamBatch(count);
         }
@@ -986,22 +986,22 @@ namespace Samples
             int count = streams.Count;
             if (tokens.Length != count)
             {
-                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", nameof(tokens));
+                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
             }
             if (outputs.Length != count * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            var x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
                 int token = tokens[r];
                 if ((uint)token >= InputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("tokens", token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
                 }
                 embedding.Slice(token * 16, 16).CopyTo(x.Slice(r * 16, 16));
             }
@@ -1035,7 +1035,7 @@ namespace Samples
         /// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>
         private void StreamsBody(int worker)
         {
-            var streams = _steppingStreams!;
+            StreamBatch streams = _steppingStreams!;
             int workers = _team?.Count ?? 1;
             int start = ShareStart(streams.Count, worker, workers, 4);
             int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;
@@ -1094,12 +1094,12 @@ namespace Samples
             streams.RequireStream(stream);
             if (condition.Length != ConditionSize)
             {
-                throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", nameof(condition));
+                throw new global::System.ArgumentException($"condition must hold ConditionSize = {ConditionSize} floats, but holds {condition.Length}.", "condition");
             }
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(condition);
             if (bad >= 0)
             {
-                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", nameof(condition));
+                throw new global::System.ArgumentException($"condition[{bad}] is {condition[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; conditioning vectors must be finite.", "condition");
             }
 
             EnsurePacked();
@@ -1198,7 +1198,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Field(Layout.State0H, 64, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1213,7 +1213,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Field(Layout.State0C, 64, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1268,7 +1268,7 @@ namespace Samples
             {
                 if ((uint)stream >= (uint)Count)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, "Stream index must be in 0 … Count − 1.");
+                    throw new global::System.ArgumentOutOfRangeException("stream", stream, "Stream index must be in 0 … Count − 1.");
                 }
             }
 
@@ -1276,7 +1276,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(StreamBatch));
+                    throw new global::System.ObjectDisposedException("StreamBatch");
                 }
             }
         }
@@ -1286,8 +1286,8 @@ namespace Samples
         {
             EnsurePacked();
             ConditionForward();
-            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 512);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 512);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1448,9 +1448,9 @@ namespace Samples
             _activations.AsSpan(Layout.DCond, BatchSize * ConditionSize).Clear();
             // lstm layer 0 (LSTM 16 → 64)
             {
-                var h0 = _activations.AsSpan(Layout.S0H0, BatchSize * 64);
-                var dh0 = _activations.AsSpan(Layout.S0DH0, BatchSize * 64);
-                var dz = _activations.AsSpan(Layout.S0DZ0, BatchSize * 64);
+                global::System.Span<float> h0 = _activations.AsSpan(Layout.S0H0, BatchSize * 64);
+                global::System.Span<float> dh0 = _activations.AsSpan(Layout.S0DH0, BatchSize * 64);
+                global::System.Span<float> dz = _activations.AsSpan(Layout.S0DZ0, BatchSize * 64);
                 for (int i = 0; i < h0.Length; i++)
                 {
                     dz[i] = dh0[i] * (1f - (h0[i] * h0[i]));
@@ -1465,8 +1465,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1515,15 +1515,15 @@ namespace Samples
             ConditionBackward();
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
-            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
+            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    var source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
-                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
+                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
+                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1631,16 +1631,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -77,48 +77,48 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -135,39 +135,39 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                     }
                     else if (rest == 2)
@@ -178,30 +178,30 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
                         }
                     }
                     else if (rest == 1)
@@ -210,21 +210,21 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                         }
                     }
                 }
@@ -248,48 +248,48 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -306,39 +306,39 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                     }
                     else if (rest == 2)
@@ -349,30 +349,30 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
                         }
                     }
                     else if (rest == 1)
@@ -381,21 +381,21 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                         }
                     }
                 }
@@ -419,44 +419,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4));
                     }
                 }
                 {
@@ -471,31 +471,31 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(8));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -512,36 +512,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4));
                         }
                         {
                             ref float b0 = ref At(ref packed, 0);
@@ -551,26 +551,26 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(8));
                         }
                     }
                     else if (rest == 2)
@@ -581,35 +581,35 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
                         }
                     }
                     else if (rest == 1)
@@ -618,24 +618,24 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
                         }
                     }
                 }
@@ -652,33 +652,33 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 12);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc0_3 = At(ref bias, 3);
-                        var acc0_4 = At(ref bias, 4);
-                        var acc0_5 = At(ref bias, 5);
-                        var acc0_6 = At(ref bias, 6);
-                        var acc0_7 = At(ref bias, 7);
-                        var acc0_8 = At(ref bias, 8);
-                        var acc0_9 = At(ref bias, 9);
-                        var acc0_10 = At(ref bias, 10);
-                        var acc0_11 = At(ref bias, 11);
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc0_2 = At(ref bias, 2);
+                        float acc0_3 = At(ref bias, 3);
+                        float acc0_4 = At(ref bias, 4);
+                        float acc0_5 = At(ref bias, 5);
+                        float acc0_6 = At(ref bias, 6);
+                        float acc0_7 = At(ref bias, 7);
+                        float acc0_8 = At(ref bias, 8);
+                        float acc0_9 = At(ref bias, 9);
+                        float acc0_10 = At(ref bias, 10);
+                        float acc0_11 = At(ref bias, 11);
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b0r, 4);
-                            var b5_ = At(ref b0r, 5);
-                            var b6_ = At(ref b0r, 6);
-                            var b7_ = At(ref b0r, 7);
-                            var b8_ = At(ref b0r, 8);
-                            var b9_ = At(ref b0r, 9);
-                            var b10_ = At(ref b0r, 10);
-                            var b11_ = At(ref b0r, 11);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b0r, 4);
+                            float b5_ = At(ref b0r, 5);
+                            float b6_ = At(ref b0r, 6);
+                            float b7_ = At(ref b0r, 7);
+                            float b8_ = At(ref b0r, 8);
+                            float b9_ = At(ref b0r, 9);
+                            float b10_ = At(ref b0r, 10);
+                            float b11_ = At(ref b0r, 11);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -762,76 +762,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 384);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 448);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 12);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 12);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 12);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 12);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 12);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 12);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 12);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 12);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -841,28 +841,28 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r * 12);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                     }
                 }
@@ -870,31 +870,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 12 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 12 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 12 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -930,44 +930,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 12);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 12);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 12);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 12);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -985,36 +985,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 12);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 12);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -1027,43 +1027,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 64);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 12);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -1075,30 +1075,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 48);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(56));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -1108,14 +1108,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                             }
                         }
                     }
@@ -1124,31 +1124,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 12 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 12 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 12 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1184,44 +1184,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 12);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 12);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 12);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 12);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1239,36 +1239,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 12);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 12);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -1281,43 +1281,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 64);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 12);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -1330,30 +1330,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 12);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -1363,14 +1363,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -1379,31 +1379,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 12 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 12 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 12 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1435,44 +1435,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
                                 ref float b2r = ref At(ref b2, r * 64);
                                 ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 12);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1564,44 +1564,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 36);
                         ref float c3 = ref At(ref c0, 192);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1619,57 +1619,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 24);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(32));
-                            var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(48));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                         }
                     }
                     else if (rest == 2)
@@ -1681,43 +1681,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 64);
                             ref float a1 = ref At(ref a0, 12);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(48));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                         }
                     }
                     else if (rest == 1)
@@ -1726,28 +1726,28 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 12);
                             ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                     }
                 }
@@ -1772,44 +1772,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 36);
                         ref float c3 = ref At(ref c0, 192);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1827,36 +1827,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 24);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -1869,43 +1869,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 64);
                             ref float a1 = ref At(ref a0, 12);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -1917,30 +1917,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, 48);
                             ref float a0 = ref At(ref dy, m * 12);
                             ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(56));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
                                 ref float b2r = ref At(ref b2, r * 64);
                                 ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -1950,14 +1950,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -1982,44 +1982,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 36);
                         ref float c3 = ref At(ref c0, 192);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2037,36 +2037,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 24);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2079,43 +2079,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 64);
                             ref float a1 = ref At(ref a0, 12);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -2128,30 +2128,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 24);
                             ref float a0 = ref At(ref dy, m * 12);
                             ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                             for (int r = 0; r < 12; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
                                 ref float b2r = ref At(ref b2, r * 64);
                                 ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -2161,14 +2161,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -2189,44 +2189,44 @@ namespace Samples
                         ref float b3 = ref At(ref w, j + 12);
                         ref float a0 = ref At(ref dy, m * 12);
                         ref float c0 = ref At(ref dx, m * 64);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        float acc0_0 = At(ref c0, j);
+                        float acc0_1 = At(ref c0, 1 + j);
+                        float acc0_2 = At(ref c0, 2 + j);
+                        float acc0_3 = At(ref c0, 3 + j);
+                        float acc0_4 = At(ref c0, j + 4);
+                        float acc0_5 = At(ref c0, 1 + j + 4);
+                        float acc0_6 = At(ref c0, 2 + j + 4);
+                        float acc0_7 = At(ref c0, 3 + j + 4);
+                        float acc0_8 = At(ref c0, j + 8);
+                        float acc0_9 = At(ref c0, 1 + j + 8);
+                        float acc0_10 = At(ref c0, 2 + j + 8);
+                        float acc0_11 = At(ref c0, 3 + j + 8);
+                        float acc0_12 = At(ref c0, j + 12);
+                        float acc0_13 = At(ref c0, 1 + j + 12);
+                        float acc0_14 = At(ref c0, 2 + j + 12);
+                        float acc0_15 = At(ref c0, 3 + j + 12);
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
                             ref float b1r = ref At(ref b1, r * 64);
                             ref float b2r = ref At(ref b2, r * 64);
                             ref float b3r = ref At(ref b3, r * 64);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2325,44 +2325,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2381,57 +2381,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -2444,43 +2444,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -2493,30 +2493,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -2526,14 +2526,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
                 }
@@ -2558,44 +2558,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2613,36 +2613,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2655,43 +2655,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -2704,30 +2704,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -2737,14 +2737,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -2769,44 +2769,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2824,36 +2824,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2866,43 +2866,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -2915,30 +2915,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -2948,14 +2948,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -2976,44 +2976,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3104,76 +3104,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 224);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 256);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 256);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 256);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 256);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -3183,20 +3183,20 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -3204,31 +3204,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3264,44 +3264,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3319,36 +3319,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 256);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -3360,43 +3360,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -3405,28 +3405,28 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -3435,31 +3435,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3495,44 +3495,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3550,36 +3550,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 256);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -3592,43 +3592,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -3640,30 +3640,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -3673,14 +3673,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -3689,31 +3689,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3745,44 +3745,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 256);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3877,44 +3877,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3931,36 +3931,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -3971,28 +3971,28 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -4001,20 +4001,20 @@ namespace Samples
                                 ref float b0 = ref At(ref w, 0);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -4044,44 +4044,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4099,36 +4099,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -4140,43 +4140,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -4185,28 +4185,28 @@ namespace Samples
                                 ref float b0 = ref At(ref w, 0);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -4236,44 +4236,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4291,36 +4291,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -4333,43 +4333,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 32);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -4381,30 +4381,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, 24);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -4414,14 +4414,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -4447,44 +4447,44 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 12);
                             ref float a0 = ref At(ref dy, m * 256);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4584,44 +4584,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4640,57 +4640,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -4703,43 +4703,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -4752,30 +4752,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -4785,14 +4785,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(16 + j + 64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(16 + j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
                 }
@@ -4817,44 +4817,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4872,36 +4872,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -4914,43 +4914,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -4963,30 +4963,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -4996,14 +4996,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -5028,44 +5028,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5083,36 +5083,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -5125,43 +5125,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -5174,30 +5174,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 64 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 64; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -5207,14 +5207,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -5235,44 +5235,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 64 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -5364,76 +5364,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 384);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 448);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(j));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16 + j));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(j));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16 + j));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(j));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16 + j));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(j));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 256);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 256);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 256);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 256);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -5443,28 +5443,28 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                     }
                 }
@@ -5472,31 +5472,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5532,44 +5532,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5587,36 +5587,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 256);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -5629,43 +5629,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 64);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -5677,30 +5677,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 48);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(56));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -5710,14 +5710,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                             }
                         }
                     }
@@ -5726,31 +5726,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5786,44 +5786,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 256);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 256);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 256);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 256);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5841,36 +5841,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 256);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -5883,43 +5883,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 64);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 256);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -5932,30 +5932,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, j + 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 256);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -5965,14 +5965,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -5981,31 +5981,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 256 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 256 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 256 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -6037,44 +6037,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
                                 ref float b2r = ref At(ref b2, r * 64);
                                 ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 256);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6170,44 +6170,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6225,57 +6225,57 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                                var acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(32));
-                                var acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                     float a2r = At(ref a2, r);
-                                    var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                     acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                     acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                             }
                         }
                         else if (rest == 2)
@@ -6287,43 +6287,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 64);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(32));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                             }
                         }
                         else if (rest == 1)
@@ -6332,28 +6332,28 @@ namespace Samples
                                 ref float b0 = ref At(ref w, 0);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(48));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(32));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(48));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                    global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                     float a0r = At(ref a0, r);
-                                    var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                             }
                         }
                     }
@@ -6383,44 +6383,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6438,36 +6438,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -6480,43 +6480,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 64);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j + 16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j + 16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j + 16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                             }
                         }
                         else if (rest == 1)
@@ -6528,30 +6528,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, 48);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(32));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(40));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(48));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(56));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                     float a0r = At(ref a0, r);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -6561,14 +6561,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(40));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(56));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                             }
                         }
                     }
@@ -6598,44 +6598,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6653,36 +6653,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 64);
                                 ref float a2 = ref At(ref a0, 512);
                                 ref float c2 = ref At(ref c0, 128);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -6695,43 +6695,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dx, m * 64);
                                 ref float a1 = ref At(ref a0, 256);
                                 ref float c1 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -6744,30 +6744,30 @@ namespace Samples
                                 ref float b3 = ref At(ref w, j + 24);
                                 ref float a0 = ref At(ref dy, m * 256);
                                 ref float c0 = ref At(ref dx, m * 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 16));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 64);
                                     ref float b1r = ref At(ref b1, r * 64);
                                     ref float b2r = ref At(ref b2, r * 64);
                                     ref float b3r = ref At(ref b3, r * 64);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -6777,14 +6777,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                             }
                         }
                     }
@@ -6810,44 +6810,44 @@ namespace Samples
                             ref float b3 = ref At(ref w, j + 12);
                             ref float a0 = ref At(ref dy, m * 256);
                             ref float c0 = ref At(ref dx, m * 64);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
                                 ref float b1r = ref At(ref b1, r * 64);
                                 ref float b2r = ref At(ref b2, r * 64);
                                 ref float b3r = ref At(ref b3, r * 64);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6925,25 +6925,25 @@ namespace Samples
                     for (int j = 0; j < 64; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(192 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(192 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector512<float> c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -6962,25 +6962,25 @@ namespace Samples
                     for (int j = 0; j < 64; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(192 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(192 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(192 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector256<float> c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -6999,25 +6999,25 @@ namespace Samples
                     for (int j = 0; j < 64; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(128 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(192 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(192 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(192 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector128<float> c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -7036,18 +7036,18 @@ namespace Samples
                     for (int j = 0; j < 64; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                        float i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
+                        float f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
+                        float g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 192 + j) + At(ref hiddenProjectionRow, 192 + j));
+                        float o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 192 + j) + At(ref hiddenProjectionRow, 192 + j));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * At(ref cPrevRow, j) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        float c = f * At(ref cPrevRow, j) + i * g;
+                        float tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
+                        float h = o * tanhC;
                         At(ref gatesRow, j) = i;
                         At(ref gatesRow, 64 + j) = f;
                         At(ref gatesRow, 128 + j) = g;
@@ -7095,32 +7095,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 256);
                     for (int j = 0; j < 64; j += 16)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(192 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector512<float> df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector512<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector512<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector512<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7139,32 +7139,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 256);
                     for (int j = 0; j < 64; j += 8)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(192 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector256<float> df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector256<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector256<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector256<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7183,32 +7183,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 256);
                     for (int j = 0; j < 64; j += 4)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(192 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(128 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (nuint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (nuint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector128<float> df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector128<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector128<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector128<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (uint)(128 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (uint)(192 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -7227,26 +7227,26 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 256);
                     for (int j = 0; j < 64; j++)
                     {
-                        var dcCarried = At(ref dcNextRow, j);
-                        var dFromAbove = At(ref dHRow, j);
-                        var dhCarried = At(ref dhNextRow, j);
-                        var dh = dFromAbove + dhCarried;
-                        var o = At(ref gatesRow, 192 + j);
-                        var dtanhC = dh * o;
-                        var tanhC = At(ref keptTanhCRow, j);
-                        var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
-                        var f = At(ref gatesRow, 64 + j);
-                        var dcPrev = dc * f;
-                        var g = At(ref gatesRow, 128 + j);
-                        var di = dc * g;
-                        var i = At(ref gatesRow, j);
-                        var diPre = di * i * (1f - i);
-                        var df = dc * At(ref cPrevRow, j);
-                        var dfPre = df * f * (1f - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (1f - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (1f - o);
+                        float dcCarried = At(ref dcNextRow, j);
+                        float dFromAbove = At(ref dHRow, j);
+                        float dhCarried = At(ref dhNextRow, j);
+                        float dh = dFromAbove + dhCarried;
+                        float o = At(ref gatesRow, 192 + j);
+                        float dtanhC = dh * o;
+                        float tanhC = At(ref keptTanhCRow, j);
+                        float dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                        float f = At(ref gatesRow, 64 + j);
+                        float dcPrev = dc * f;
+                        float g = At(ref gatesRow, 128 + j);
+                        float di = dc * g;
+                        float i = At(ref gatesRow, j);
+                        float diPre = di * i * (1f - i);
+                        float df = dc * At(ref cPrevRow, j);
+                        float dfPre = df * f * (1f - f);
+                        float dg = dc * i;
+                        float dgPre = dg * (1f - g * g);
+                        float @do = dh * tanhC;
+                        float doPre = @do * o * (1f - o);
                         At(ref dcNextRow, j) = dcPrev;
                         At(ref dARow, j) = diPre;
                         At(ref dARow, 64 + j) = dfPre;

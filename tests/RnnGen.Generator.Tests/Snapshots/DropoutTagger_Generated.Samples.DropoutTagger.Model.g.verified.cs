@@ -127,7 +127,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.125f); // lstm.weight_ih_l0 ~ U(±1/√64)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.125f); // lstm.weight_hh_l0 ~ U(±1/√64)
@@ -180,7 +180,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (value < 1 || value > 64)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "Threads must be between 1 and 64.");
                 }
                 if (value == Threads)
                 {
@@ -222,7 +222,7 @@ namespace Samples
             ValidateInputs(inputs, lengths);
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", "outputs");
             }
 
             BeginDropout(Training);
@@ -230,12 +230,12 @@ namespace Samples
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -337,7 +337,7 @@ namespace Samples
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
-                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", "lengths");
             }
 
             BeginDropout(dropout);
@@ -379,16 +379,16 @@ namespace Samples
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -413,7 +413,7 @@ namespace Samples
         {
             if (lengths.Length != BatchSize)
             {
-                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", "lengths");
             }
         }
 
@@ -424,7 +424,7 @@ namespace Samples
             {
                 if ((uint)lengths[b] > SequenceLength)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                    throw new global::System.ArgumentOutOfRangeException("lengths", lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
                 }
             }
         }
@@ -460,7 +460,7 @@ namespace Samples
         {
             if (inputs.Length != BatchSize * SequenceLength)
             {
-                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", "inputs");
             }
             for (int b = 0; b < BatchSize; b++)
             {
@@ -470,7 +470,7 @@ namespace Samples
                     int i = (b * SequenceLength) + t;
                     if ((uint)inputs[i] >= InputSize)
                     {
-                        throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
+                        throw new global::System.ArgumentOutOfRangeException("inputs", inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
                     }
                 }
             }
@@ -480,7 +480,7 @@ namespace Samples
         {
             if (targets.Length != BatchSize * SequenceLength)
             {
-                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", nameof(targets));
+                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", "targets");
             }
             for (int b = 0; b < BatchSize; b++)
             {
@@ -490,7 +490,7 @@ namespace Samples
                     int i = (b * SequenceLength) + t;
                     if ((uint)targets[i] >= OutputSize)
                     {
-                        throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
+                        throw new global::System.ArgumentOutOfRangeException("targets", targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
                     }
                 }
             }
@@ -557,7 +557,7 @@ namespace Samples
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(GetType().FullName);
+                throw new global::System.ObjectDisposedException(((object)this).GetType().FullName);
             }
         }
 
@@ -577,7 +577,7 @@ namespace Samples
             {
                 0 => 64,
                 1 => 64,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -591,7 +591,7 @@ namespace Samples
             {
                 0 => 64,
                 1 => 64,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -605,7 +605,7 @@ namespace Samples
             {
                 0 => true,
                 1 => true,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -620,7 +620,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0H0, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1H0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -635,7 +635,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0C0, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1C0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -650,7 +650,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0HT, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1HT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -665,7 +665,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0CT, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1CT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -680,7 +680,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1DH0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -695,7 +695,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1DC0, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -710,7 +710,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1DHT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -725,7 +725,7 @@ namespace Samples
             {
                 0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 64),
                 1 => _activations.AsSpan(Layout.S1DCT, BatchSize * 64),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
         /// <summary>
@@ -790,7 +790,7 @@ namespace Samples
             {
                 if (value < 0)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "DropoutPasses must not be negative.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "DropoutPasses must not be negative.");
                 }
 
                 _dropoutPasses = value;
@@ -820,8 +820,8 @@ namespace Samples
         /// </summary>
         private void DropoutRows(int site, uint threshold, float scale, int source, int values, int mask, int width, int r0, int rows)
         {
-            var x = _activations.AsSpan(source + (r0 * width), rows * width);
-            var dropped = _activations.AsSpan(values + (r0 * width), rows * width);
+            global::System.Span<float> x = _activations.AsSpan(source + (r0 * width), rows * width);
+            global::System.Span<float> dropped = _activations.AsSpan(values + (r0 * width), rows * width);
             if (_dropping)
             {
                 ulong key = global::RnnGen.DropoutMask.Key(DropoutSeed, _dropoutPass, site);
@@ -866,11 +866,11 @@ namespace Samples
             state.ThrowIfDisposed();
             if ((uint)token >= InputSize)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
+                throw new global::System.ArgumentOutOfRangeException("token", token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
             }
             if (output.Length != OutputSize)
             {
-                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
+                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
             EnsurePacked();
@@ -944,7 +944,7 @@ namespace Samples
                 {
                     0 => Buffer.AsSpan(Layout.State0H, 64),
                     1 => Buffer.AsSpan(Layout.State1H, 64),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -958,7 +958,7 @@ namespace Samples
                 {
                     0 => Buffer.AsSpan(Layout.State0C, 64),
                     1 => Buffer.AsSpan(Layout.State1C, 64),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -969,7 +969,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (destination is not State target)
                 {
-                    throw new global::System.ArgumentException("destination must be a state of the same model type.", nameof(destination));
+                    throw new global::System.ArgumentException("destination must be a state of the same model type.", "destination");
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
@@ -990,7 +990,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(State));
+                    throw new global::System.ObjectDisposedException("State");
                 }
             }
         }
@@ -1015,7 +1015,7 @@ namespace Samples
             ThrowIfDisposed();
             if (count < 1 || count > StreamBatch.MaxCount)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(count), count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
+                throw new global::System.ArgumentOutOfRangeException("count", count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
             }
             return new StreamBatch(count);
         }
@@ -1038,22 +1038,22 @@ namespace Samples
             int count = streams.Count;
             if (tokens.Length != count)
             {
-                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", nameof(tokens));
+                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
             }
             if (outputs.Length != count * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            var x = streams.Buffer.AsSpan(streams.Inputs, count * 32);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 16000);
+            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 32);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 16000);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
                 int token = tokens[r];
                 if ((uint)token >= InputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("tokens", token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
                 }
                 embedding.Slice(token * 32, 32).CopyTo(x.Slice(r * 32, 32));
             }
@@ -1087,7 +1087,7 @@ namespace Samples
         /// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>
         private void StreamsBody(int worker)
         {
-            var streams = _steppingStreams!;
+            StreamBatch streams = _steppingStreams!;
             int workers = _team?.Count ?? 1;
             int start = ShareStart(streams.Count, worker, workers, 4);
             int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;
@@ -1224,7 +1224,7 @@ namespace Samples
                 {
                     0 => Field(Layout.State0H, 64, stream),
                     1 => Field(Layout.State1H, 64, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1240,7 +1240,7 @@ namespace Samples
                 {
                     0 => Field(Layout.State0C, 64, stream),
                     1 => Field(Layout.State1C, 64, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1299,7 +1299,7 @@ namespace Samples
             {
                 if ((uint)stream >= (uint)Count)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, "Stream index must be in 0 … Count − 1.");
+                    throw new global::System.ArgumentOutOfRangeException("stream", stream, "Stream index must be in 0 … Count − 1.");
                 }
             }
 
@@ -1307,7 +1307,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(StreamBatch));
+                    throw new global::System.ObjectDisposedException("StreamBatch");
                 }
             }
         }
@@ -1316,8 +1316,8 @@ namespace Samples
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
             EnsurePacked();
-            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 16000);
+            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 16000);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1503,8 +1503,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1552,15 +1552,15 @@ namespace Samples
             }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 16000);
-            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
+            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 16000);
+            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    var source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
-                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
+                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
+                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1676,16 +1676,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
@@ -1769,16 +1769,16 @@ namespace Samples
         private void AddFinalStateGradient1(int b)
         {
             {
-                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DHT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-                var dFinal = _activations.AsSpan(Layout.S1DCT + (b * 64), 64);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DCT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -77,24 +77,24 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc1_2 = acc0_2;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc2_2 = acc0_2;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
-                        var acc3_2 = acc0_2;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc0_2 = At(ref bias, 2);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc1_2 = acc0_2;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc2_2 = acc0_2;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
+                        float acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -140,21 +140,21 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
+                            float acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -187,18 +187,18 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -222,15 +222,15 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -262,24 +262,24 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc1_2 = acc0_2;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc2_2 = acc0_2;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
-                        var acc3_2 = acc0_2;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc0_2 = At(ref bias, 2);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc1_2 = acc0_2;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc2_2 = acc0_2;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
+                        float acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -325,21 +325,21 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
+                            float acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -372,18 +372,18 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -407,15 +407,15 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -447,24 +447,24 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc1_2 = acc0_2;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc2_2 = acc0_2;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
-                        var acc3_2 = acc0_2;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc0_2 = At(ref bias, 2);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc1_2 = acc0_2;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc2_2 = acc0_2;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
+                        float acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -510,21 +510,21 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
+                            float acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -557,18 +557,18 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -592,15 +592,15 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc0_2 = At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 3);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -625,15 +625,15 @@ namespace Games.Input
                         ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 3);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc0_2 = At(ref bias, 2);
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 3);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -698,84 +698,84 @@ namespace Games.Input
                             ref float c6 = ref At(ref c0, 120);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 140);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 3);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 3);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 3);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 3);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
-                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 3);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
-                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 3);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
-                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 3);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
-                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -785,21 +785,21 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -807,31 +807,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 3 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 3 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -866,44 +866,44 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 3);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 3);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 3);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                         }
                     }
                     {
@@ -918,31 +918,31 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r * 3);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r * 3);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 float a3r = At(ref a3, r * 3);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -959,36 +959,36 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 3);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -998,26 +998,26 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     float a2r = At(ref a2, r * 3);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -1028,37 +1028,37 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -1067,25 +1067,25 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -1094,31 +1094,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 3 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 3 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1154,44 +1154,44 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 3);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 3);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 3);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     {
@@ -1206,31 +1206,31 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 3);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r * 3);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r * 3);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 float a3r = At(ref a3, r * 3);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1248,36 +1248,36 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 3);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -1287,26 +1287,26 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     float a2r = At(ref a2, r * 3);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -1318,43 +1318,43 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
                                     ref float b1r = ref At(ref b1, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -1362,21 +1362,21 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 3);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -1385,32 +1385,32 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 3);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -1419,31 +1419,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 3 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 3 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 3 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1474,44 +1474,44 @@ namespace Games.Input
                             ref float b3 = ref At(ref x, 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
-                            var acc0_6 = At(ref c0, 6);
-                            var acc0_7 = At(ref c0, 7);
-                            var acc0_8 = At(ref c0, 8);
-                            var acc0_9 = At(ref c0, 9);
-                            var acc0_10 = At(ref c0, 10);
-                            var acc0_11 = At(ref c0, 11);
-                            var acc0_12 = At(ref c0, 12);
-                            var acc0_13 = At(ref c0, 13);
-                            var acc0_14 = At(ref c0, 14);
-                            var acc0_15 = At(ref c0, 15);
+                            float acc0_0 = At(ref c0, 0);
+                            float acc0_1 = At(ref c0, 1);
+                            float acc0_2 = At(ref c0, 2);
+                            float acc0_3 = At(ref c0, 3);
+                            float acc0_4 = At(ref c0, 4);
+                            float acc0_5 = At(ref c0, 5);
+                            float acc0_6 = At(ref c0, 6);
+                            float acc0_7 = At(ref c0, 7);
+                            float acc0_8 = At(ref c0, 8);
+                            float acc0_9 = At(ref c0, 9);
+                            float acc0_10 = At(ref c0, 10);
+                            float acc0_11 = At(ref c0, 11);
+                            float acc0_12 = At(ref c0, 12);
+                            float acc0_13 = At(ref c0, 13);
+                            float acc0_14 = At(ref c0, 14);
+                            float acc0_15 = At(ref c0, 15);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
                                 ref float b1r = ref At(ref b1, r * 20);
                                 ref float b2r = ref At(ref b2, r * 20);
                                 ref float b3r = ref At(ref b3, r * 20);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 3);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1551,17 +1551,17 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, 16);
-                            var acc0_1 = At(ref c0, 17);
-                            var acc0_2 = At(ref c0, 18);
-                            var acc0_3 = At(ref c0, 19);
+                            float acc0_0 = At(ref c0, 16);
+                            float acc0_1 = At(ref c0, 17);
+                            float acc0_2 = At(ref c0, 18);
+                            float acc0_3 = At(ref c0, 19);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = At(ref b0r, 16);
-                                var b1_ = At(ref b0r, 17);
-                                var b2_ = At(ref b0r, 18);
-                                var b3_ = At(ref b0r, 19);
+                                float b0_ = At(ref b0r, 16);
+                                float b1_ = At(ref b0r, 17);
+                                float b2_ = At(ref b0r, 18);
+                                float b3_ = At(ref b0r, 19);
                                 float a0r = At(ref a0, r * 3);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1628,48 +1628,48 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1686,39 +1686,39 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -1729,30 +1729,30 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -1761,21 +1761,21 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 3);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -1799,44 +1799,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                     }
                 }
                 {
@@ -1851,31 +1851,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1892,36 +1892,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -1931,26 +1931,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -1961,37 +1961,37 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -2000,25 +2000,25 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 3);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -2043,44 +2043,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 {
@@ -2095,31 +2095,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2137,36 +2137,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -2176,26 +2176,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 6);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -2207,43 +2207,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
                                 ref float b1r = ref At(ref b1, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -2251,21 +2251,21 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 3);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -2274,32 +2274,32 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 3);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 3; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -2319,44 +2319,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref w, 12);
                         ref float a0 = ref At(ref dy, m * 3);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
-                        var acc0_6 = At(ref c0, 6);
-                        var acc0_7 = At(ref c0, 7);
-                        var acc0_8 = At(ref c0, 8);
-                        var acc0_9 = At(ref c0, 9);
-                        var acc0_10 = At(ref c0, 10);
-                        var acc0_11 = At(ref c0, 11);
-                        var acc0_12 = At(ref c0, 12);
-                        var acc0_13 = At(ref c0, 13);
-                        var acc0_14 = At(ref c0, 14);
-                        var acc0_15 = At(ref c0, 15);
+                        float acc0_0 = At(ref c0, 0);
+                        float acc0_1 = At(ref c0, 1);
+                        float acc0_2 = At(ref c0, 2);
+                        float acc0_3 = At(ref c0, 3);
+                        float acc0_4 = At(ref c0, 4);
+                        float acc0_5 = At(ref c0, 5);
+                        float acc0_6 = At(ref c0, 6);
+                        float acc0_7 = At(ref c0, 7);
+                        float acc0_8 = At(ref c0, 8);
+                        float acc0_9 = At(ref c0, 9);
+                        float acc0_10 = At(ref c0, 10);
+                        float acc0_11 = At(ref c0, 11);
+                        float acc0_12 = At(ref c0, 12);
+                        float acc0_13 = At(ref c0, 13);
+                        float acc0_14 = At(ref c0, 14);
+                        float acc0_15 = At(ref c0, 15);
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
                             ref float b1r = ref At(ref b1, r * 20);
                             ref float b2r = ref At(ref b2, r * 20);
                             ref float b3r = ref At(ref b3, r * 20);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2396,17 +2396,17 @@ namespace Games.Input
                         ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 3);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, 16);
-                        var acc0_1 = At(ref c0, 17);
-                        var acc0_2 = At(ref c0, 18);
-                        var acc0_3 = At(ref c0, 19);
+                        float acc0_0 = At(ref c0, 16);
+                        float acc0_1 = At(ref c0, 17);
+                        float acc0_2 = At(ref c0, 18);
+                        float acc0_3 = At(ref c0, 19);
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = At(ref b0r, 16);
-                            var b1_ = At(ref b0r, 17);
-                            var b2_ = At(ref b0r, 18);
-                            var b3_ = At(ref b0r, 19);
+                            float b0_ = At(ref b0r, 16);
+                            float b1_ = At(ref b0r, 17);
+                            float b2_ = At(ref b0r, 18);
+                            float b3_ = At(ref b0r, 19);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2492,44 +2492,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 {
@@ -2544,65 +2544,65 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc1_2 = acc0_2;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc2_2 = acc0_2;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
-                        var acc3_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_2 = acc0_2;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2619,36 +2619,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -2658,52 +2658,52 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -2714,28 +2714,28 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -2743,39 +2743,39 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -2784,45 +2784,45 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -2847,44 +2847,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 {
@@ -2899,44 +2899,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
                     }
                 }
                 {
@@ -2951,48 +2951,48 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3010,36 +3010,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3049,36 +3049,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3088,39 +3088,39 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -3132,43 +3132,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3176,44 +3176,44 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -3222,56 +3222,56 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -3296,44 +3296,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 for (int j = 32; j < 56; j += 8)
@@ -3349,44 +3349,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 {
@@ -3401,31 +3401,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3443,36 +3443,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         for (int j = 32; j < 56; j += 8)
                         {
@@ -3483,36 +3483,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3522,26 +3522,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -3554,43 +3554,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3599,43 +3599,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
                                 ref float b1r = ref At(ref b1, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(44));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
@@ -3643,35 +3643,35 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -3683,30 +3683,30 @@ namespace Games.Input
                             ref float b3 = ref At(ref packed, 24);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -3716,38 +3716,38 @@ namespace Games.Input
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                         {
                             ref float b0 = ref At(ref packed, 192);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -3756,13 +3756,13 @@ namespace Games.Input
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -3783,44 +3783,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 6 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3863,44 +3863,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref packed, 204);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 32);
-                        var acc0_1 = At(ref bias, 33);
-                        var acc0_2 = At(ref bias, 34);
-                        var acc0_3 = At(ref bias, 35);
-                        var acc0_4 = At(ref bias, 36);
-                        var acc0_5 = At(ref bias, 37);
-                        var acc0_6 = At(ref bias, 38);
-                        var acc0_7 = At(ref bias, 39);
-                        var acc0_8 = At(ref bias, 40);
-                        var acc0_9 = At(ref bias, 41);
-                        var acc0_10 = At(ref bias, 42);
-                        var acc0_11 = At(ref bias, 43);
-                        var acc0_12 = At(ref bias, 44);
-                        var acc0_13 = At(ref bias, 45);
-                        var acc0_14 = At(ref bias, 46);
-                        var acc0_15 = At(ref bias, 47);
+                        float acc0_0 = At(ref bias, 32);
+                        float acc0_1 = At(ref bias, 33);
+                        float acc0_2 = At(ref bias, 34);
+                        float acc0_3 = At(ref bias, 35);
+                        float acc0_4 = At(ref bias, 36);
+                        float acc0_5 = At(ref bias, 37);
+                        float acc0_6 = At(ref bias, 38);
+                        float acc0_7 = At(ref bias, 39);
+                        float acc0_8 = At(ref bias, 40);
+                        float acc0_9 = At(ref bias, 41);
+                        float acc0_10 = At(ref bias, 42);
+                        float acc0_11 = At(ref bias, 43);
+                        float acc0_12 = At(ref bias, 44);
+                        float acc0_13 = At(ref bias, 45);
+                        float acc0_14 = At(ref bias, 46);
+                        float acc0_15 = At(ref bias, 47);
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
                             ref float b1r = ref At(ref b1, r * 28);
                             ref float b2r = ref At(ref b2, r * 28);
                             ref float b3r = ref At(ref b3, r * 28);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3940,33 +3940,33 @@ namespace Games.Input
                         ref float b0 = ref At(ref packed, 192);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 48);
-                        var acc0_1 = At(ref bias, 49);
-                        var acc0_2 = At(ref bias, 50);
-                        var acc0_3 = At(ref bias, 51);
-                        var acc0_4 = At(ref bias, 52);
-                        var acc0_5 = At(ref bias, 53);
-                        var acc0_6 = At(ref bias, 54);
-                        var acc0_7 = At(ref bias, 55);
-                        var acc0_8 = At(ref bias, 56);
-                        var acc0_9 = At(ref bias, 57);
-                        var acc0_10 = At(ref bias, 58);
-                        var acc0_11 = At(ref bias, 59);
+                        float acc0_0 = At(ref bias, 48);
+                        float acc0_1 = At(ref bias, 49);
+                        float acc0_2 = At(ref bias, 50);
+                        float acc0_3 = At(ref bias, 51);
+                        float acc0_4 = At(ref bias, 52);
+                        float acc0_5 = At(ref bias, 53);
+                        float acc0_6 = At(ref bias, 54);
+                        float acc0_7 = At(ref bias, 55);
+                        float acc0_8 = At(ref bias, 56);
+                        float acc0_9 = At(ref bias, 57);
+                        float acc0_10 = At(ref bias, 58);
+                        float acc0_11 = At(ref bias, 59);
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = At(ref b0r, 16);
-                            var b1_ = At(ref b0r, 17);
-                            var b2_ = At(ref b0r, 18);
-                            var b3_ = At(ref b0r, 19);
-                            var b4_ = At(ref b0r, 20);
-                            var b5_ = At(ref b0r, 21);
-                            var b6_ = At(ref b0r, 22);
-                            var b7_ = At(ref b0r, 23);
-                            var b8_ = At(ref b0r, 24);
-                            var b9_ = At(ref b0r, 25);
-                            var b10_ = At(ref b0r, 26);
-                            var b11_ = At(ref b0r, 27);
+                            float b0_ = At(ref b0r, 16);
+                            float b1_ = At(ref b0r, 17);
+                            float b2_ = At(ref b0r, 18);
+                            float b3_ = At(ref b0r, 19);
+                            float b4_ = At(ref b0r, 20);
+                            float b5_ = At(ref b0r, 21);
+                            float b6_ = At(ref b0r, 22);
+                            float b7_ = At(ref b0r, 23);
+                            float b8_ = At(ref b0r, 24);
+                            float b9_ = At(ref b0r, 25);
+                            float b10_ = At(ref b0r, 26);
+                            float b11_ = At(ref b0r, 27);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4049,99 +4049,99 @@ namespace Games.Input
                             ref float c6 = ref At(ref c0, 36);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = At(ref c3, 4);
-                            var acc3_2 = At(ref c3, 5);
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = At(ref c4, 4);
-                            var acc4_2 = At(ref c4, 5);
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = At(ref c5, 4);
-                            var acc5_2 = At(ref c5, 5);
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = At(ref c6, 4);
-                            var acc6_2 = At(ref c6, 5);
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = At(ref c7, 4);
-                            var acc7_2 = At(ref c7, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                            float acc3_1 = At(ref c3, 4);
+                            float acc3_2 = At(ref c3, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(0));
+                            float acc4_1 = At(ref c4, 4);
+                            float acc4_2 = At(ref c4, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(0));
+                            float acc5_1 = At(ref c5, 4);
+                            float acc5_2 = At(ref c5, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc6_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (uint)(0));
+                            float acc6_1 = At(ref c6, 4);
+                            float acc6_2 = At(ref c6, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc7_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (uint)(0));
+                            float acc7_1 = At(ref c7, 4);
+                            float acc7_2 = At(ref c7, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                                 acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                                 float a4r = At(ref a4, r * 60);
-                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
                                 acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
                                 float a5r = At(ref a5, r * 60);
-                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                                 acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                                 float a6r = At(ref a6, r * 60);
-                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b1_, acc6_1);
                                 acc6_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b2_, acc6_2);
                                 float a7r = At(ref a7, r * 60);
-                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b1_, acc7_1);
                                 acc7_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b2_, acc7_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             At(ref c3, 4) = acc3_1;
                             At(ref c3, 5) = acc3_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(0));
                             At(ref c4, 4) = acc4_1;
                             At(ref c4, 5) = acc4_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                             At(ref c5, 4) = acc5_1;
                             At(ref c5, 5) = acc5_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_0, ref c6, (uint)(0));
                             At(ref c6, 4) = acc6_1;
                             At(ref c6, 5) = acc6_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_0, ref c7, (uint)(0));
                             At(ref c7, 4) = acc7_1;
                             At(ref c7, 5) = acc7_2;
                         }
@@ -4153,22 +4153,22 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
                         }
@@ -4178,31 +4178,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -4237,55 +4237,55 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 12);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 18);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = At(ref c3, 4);
-                            var acc3_2 = At(ref c3, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                            float acc3_1 = At(ref c3, 4);
+                            float acc3_2 = At(ref c3, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                                 acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             At(ref c3, 4) = acc3_1;
                             At(ref c3, 5) = acc3_2;
                         }
@@ -4304,44 +4304,44 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 6);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 12);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = At(ref c1, 4);
-                                var acc1_2 = At(ref c1, 5);
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = At(ref c2, 4);
-                                var acc2_2 = At(ref c2, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                float acc1_1 = At(ref c1, 4);
+                                float acc1_2 = At(ref c1, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                                float acc2_1 = At(ref c2, 4);
+                                float acc2_2 = At(ref c2, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                     acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 At(ref c1, 4) = acc1_1;
                                 At(ref c1, 5) = acc1_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                                 At(ref c2, 4) = acc2_1;
                                 At(ref c2, 5) = acc2_2;
                             }
@@ -4354,33 +4354,33 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 6);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 6);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = At(ref c1, 4);
-                                var acc1_2 = At(ref c1, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                float acc1_1 = At(ref c1, 4);
+                                float acc1_2 = At(ref c1, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 At(ref c1, 4) = acc1_1;
                                 At(ref c1, 5) = acc1_2;
                             }
@@ -4391,22 +4391,22 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 6);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
                             }
@@ -4417,31 +4417,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -4476,55 +4476,55 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 12);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 18);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = At(ref c3, 4);
-                            var acc3_2 = At(ref c3, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                            float acc3_1 = At(ref c3, 4);
+                            float acc3_2 = At(ref c3, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                                 acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             At(ref c3, 4) = acc3_1;
                             At(ref c3, 5) = acc3_2;
                         }
@@ -4543,44 +4543,44 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 6);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 12);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = At(ref c1, 4);
-                                var acc1_2 = At(ref c1, 5);
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = At(ref c2, 4);
-                                var acc2_2 = At(ref c2, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                float acc1_1 = At(ref c1, 4);
+                                float acc1_2 = At(ref c1, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                                float acc2_1 = At(ref c2, 4);
+                                float acc2_2 = At(ref c2, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                     acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 At(ref c1, 4) = acc1_1;
                                 At(ref c1, 5) = acc1_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                                 At(ref c2, 4) = acc2_1;
                                 At(ref c2, 5) = acc2_2;
                             }
@@ -4593,33 +4593,33 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 6);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 6);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = At(ref c1, 4);
-                                var acc1_2 = At(ref c1, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                float acc1_1 = At(ref c1, 4);
+                                float acc1_2 = At(ref c1, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 At(ref c1, 4) = acc1_1;
                                 At(ref c1, 5) = acc1_2;
                             }
@@ -4630,22 +4630,22 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 6);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = At(ref c0, 4);
-                                var acc0_2 = At(ref c0, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                float acc0_1 = At(ref c0, 4);
+                                float acc0_2 = At(ref c0, 5);
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 6);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = At(ref b0r, 4);
-                                    var b2_ = At(ref b0r, 5);
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    float b1_ = At(ref b0r, 4);
+                                    float b2_ = At(ref b0r, 5);
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 At(ref c0, 4) = acc0_1;
                                 At(ref c0, 5) = acc0_2;
                             }
@@ -4656,31 +4656,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -4708,21 +4708,21 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 6);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
+                            float acc0_0 = At(ref c0, 0);
+                            float acc0_1 = At(ref c0, 1);
+                            float acc0_2 = At(ref c0, 2);
+                            float acc0_3 = At(ref c0, 3);
+                            float acc0_4 = At(ref c0, 4);
+                            float acc0_5 = At(ref c0, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b0r, 4);
-                                var b5_ = At(ref b0r, 5);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b0r, 4);
+                                float b5_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r * 60);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4793,55 +4793,55 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 12);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = At(ref c1, 4);
-                        var acc1_2 = At(ref c1, 5);
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = At(ref c2, 4);
-                        var acc2_2 = At(ref c2, 5);
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = At(ref c3, 4);
-                        var acc3_2 = At(ref c3, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                        float acc0_1 = At(ref c0, 4);
+                        float acc0_2 = At(ref c0, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                        float acc1_1 = At(ref c1, 4);
+                        float acc1_2 = At(ref c1, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                        float acc2_1 = At(ref c2, 4);
+                        float acc2_2 = At(ref c2, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                        float acc3_1 = At(ref c3, 4);
+                        float acc3_2 = At(ref c3, 5);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            float b1_ = At(ref b0r, 4);
+                            float b2_ = At(ref b0r, 5);
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         At(ref c0, 4) = acc0_1;
                         At(ref c0, 5) = acc0_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         At(ref c1, 4) = acc1_1;
                         At(ref c1, 5) = acc1_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         At(ref c2, 4) = acc2_1;
                         At(ref c2, 5) = acc2_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         At(ref c3, 4) = acc3_1;
                         At(ref c3, 5) = acc3_2;
                     }
@@ -4860,44 +4860,44 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 6);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
                         }
@@ -4910,33 +4910,33 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 6);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
                         }
@@ -4947,22 +4947,22 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
                         }
@@ -4988,55 +4988,55 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 12);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = At(ref c1, 4);
-                        var acc1_2 = At(ref c1, 5);
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = At(ref c2, 4);
-                        var acc2_2 = At(ref c2, 5);
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = At(ref c3, 4);
-                        var acc3_2 = At(ref c3, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                        float acc0_1 = At(ref c0, 4);
+                        float acc0_2 = At(ref c0, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                        float acc1_1 = At(ref c1, 4);
+                        float acc1_2 = At(ref c1, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                        float acc2_1 = At(ref c2, 4);
+                        float acc2_2 = At(ref c2, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                        float acc3_1 = At(ref c3, 4);
+                        float acc3_2 = At(ref c3, 5);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            float b1_ = At(ref b0r, 4);
+                            float b2_ = At(ref b0r, 5);
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         At(ref c0, 4) = acc0_1;
                         At(ref c0, 5) = acc0_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         At(ref c1, 4) = acc1_1;
                         At(ref c1, 5) = acc1_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         At(ref c2, 4) = acc2_1;
                         At(ref c2, 5) = acc2_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         At(ref c3, 4) = acc3_1;
                         At(ref c3, 5) = acc3_2;
                     }
@@ -5055,44 +5055,44 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 6);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
                         }
@@ -5105,33 +5105,33 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 6);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
                         }
@@ -5142,22 +5142,22 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
                         }
@@ -5183,55 +5183,55 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 12);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = At(ref c0, 4);
-                        var acc0_2 = At(ref c0, 5);
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = At(ref c1, 4);
-                        var acc1_2 = At(ref c1, 5);
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = At(ref c2, 4);
-                        var acc2_2 = At(ref c2, 5);
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = At(ref c3, 4);
-                        var acc3_2 = At(ref c3, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                        float acc0_1 = At(ref c0, 4);
+                        float acc0_2 = At(ref c0, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                        float acc1_1 = At(ref c1, 4);
+                        float acc1_2 = At(ref c1, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                        float acc2_1 = At(ref c2, 4);
+                        float acc2_2 = At(ref c2, 5);
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
+                        float acc3_1 = At(ref c3, 4);
+                        float acc3_2 = At(ref c3, 5);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = At(ref b0r, 4);
-                            var b2_ = At(ref b0r, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            float b1_ = At(ref b0r, 4);
+                            float b2_ = At(ref b0r, 5);
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         At(ref c0, 4) = acc0_1;
                         At(ref c0, 5) = acc0_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         At(ref c1, 4) = acc1_1;
                         At(ref c1, 5) = acc1_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         At(ref c2, 4) = acc2_1;
                         At(ref c2, 5) = acc2_2;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         At(ref c3, 4) = acc3_1;
                         At(ref c3, 5) = acc3_2;
                     }
@@ -5250,44 +5250,44 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 6);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = At(ref c2, 4);
-                            var acc2_2 = At(ref c2, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            float acc2_1 = At(ref c2, 4);
+                            float acc2_2 = At(ref c2, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                             At(ref c2, 4) = acc2_1;
                             At(ref c2, 5) = acc2_2;
                         }
@@ -5300,33 +5300,33 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 6);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = At(ref c1, 4);
-                            var acc1_2 = At(ref c1, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            float acc1_1 = At(ref c1, 4);
+                            float acc1_2 = At(ref c1, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             At(ref c1, 4) = acc1_1;
                             At(ref c1, 5) = acc1_2;
                         }
@@ -5337,22 +5337,22 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 6);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = At(ref c0, 4);
-                            var acc0_2 = At(ref c0, 5);
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            float acc0_1 = At(ref c0, 4);
+                            float acc0_2 = At(ref c0, 5);
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = At(ref b0r, 4);
-                                var b2_ = At(ref b0r, 5);
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                float b1_ = At(ref b0r, 4);
+                                float b2_ = At(ref b0r, 5);
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
                             At(ref c0, 5) = acc0_2;
                         }
@@ -5371,21 +5371,21 @@ namespace Games.Input
                         ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 6);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
+                        float acc0_0 = At(ref c0, 0);
+                        float acc0_1 = At(ref c0, 1);
+                        float acc0_2 = At(ref c0, 2);
+                        float acc0_3 = At(ref c0, 3);
+                        float acc0_4 = At(ref c0, 4);
+                        float acc0_5 = At(ref c0, 5);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 6);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b0r, 4);
-                            var b5_ = At(ref b0r, 5);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b0r, 4);
+                            float b5_ = At(ref b0r, 5);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -5475,44 +5475,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 {
@@ -5527,65 +5527,65 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc1_2 = acc0_2;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc2_2 = acc0_2;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
-                        var acc3_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_2 = acc0_2;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_2, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5602,36 +5602,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -5641,52 +5641,52 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_2, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -5697,28 +5697,28 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -5726,39 +5726,39 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -5767,45 +5767,45 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -5830,44 +5830,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 {
@@ -5882,44 +5882,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(32));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
                     }
                 }
                 {
@@ -5934,48 +5934,48 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(48));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5993,36 +5993,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6032,36 +6032,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6071,39 +6071,39 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -6115,43 +6115,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6159,44 +6159,44 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -6205,56 +6205,56 @@ namespace Games.Input
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -6279,44 +6279,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 for (int j = 32; j < 56; j += 8)
@@ -6332,44 +6332,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 {
@@ -6384,31 +6384,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                        var acc1_0 = acc0_0;
-                        var acc2_0 = acc0_0;
-                        var acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(56));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6426,36 +6426,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         for (int j = 32; j < 56; j += 8)
                         {
@@ -6466,36 +6466,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6505,26 +6505,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(56));
                         }
                     }
                     else if (rest == 2)
@@ -6537,43 +6537,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6582,43 +6582,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
                                 ref float b1r = ref At(ref b1, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(44));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
@@ -6626,35 +6626,35 @@ namespace Games.Input
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(56));
                         }
                     }
                     else if (rest == 1)
@@ -6666,30 +6666,30 @@ namespace Games.Input
                             ref float b3 = ref At(ref packed, 24);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -6699,38 +6699,38 @@ namespace Games.Input
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                         {
                             ref float b0 = ref At(ref packed, 640);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(44));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(52));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(20));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -6739,13 +6739,13 @@ namespace Games.Input
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(56));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -6766,44 +6766,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 20 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6846,44 +6846,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref packed, 652);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 32);
-                        var acc0_1 = At(ref bias, 33);
-                        var acc0_2 = At(ref bias, 34);
-                        var acc0_3 = At(ref bias, 35);
-                        var acc0_4 = At(ref bias, 36);
-                        var acc0_5 = At(ref bias, 37);
-                        var acc0_6 = At(ref bias, 38);
-                        var acc0_7 = At(ref bias, 39);
-                        var acc0_8 = At(ref bias, 40);
-                        var acc0_9 = At(ref bias, 41);
-                        var acc0_10 = At(ref bias, 42);
-                        var acc0_11 = At(ref bias, 43);
-                        var acc0_12 = At(ref bias, 44);
-                        var acc0_13 = At(ref bias, 45);
-                        var acc0_14 = At(ref bias, 46);
-                        var acc0_15 = At(ref bias, 47);
+                        float acc0_0 = At(ref bias, 32);
+                        float acc0_1 = At(ref bias, 33);
+                        float acc0_2 = At(ref bias, 34);
+                        float acc0_3 = At(ref bias, 35);
+                        float acc0_4 = At(ref bias, 36);
+                        float acc0_5 = At(ref bias, 37);
+                        float acc0_6 = At(ref bias, 38);
+                        float acc0_7 = At(ref bias, 39);
+                        float acc0_8 = At(ref bias, 40);
+                        float acc0_9 = At(ref bias, 41);
+                        float acc0_10 = At(ref bias, 42);
+                        float acc0_11 = At(ref bias, 43);
+                        float acc0_12 = At(ref bias, 44);
+                        float acc0_13 = At(ref bias, 45);
+                        float acc0_14 = At(ref bias, 46);
+                        float acc0_15 = At(ref bias, 47);
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
                             ref float b1r = ref At(ref b1, r * 28);
                             ref float b2r = ref At(ref b2, r * 28);
                             ref float b3r = ref At(ref b3, r * 28);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6923,33 +6923,33 @@ namespace Games.Input
                         ref float b0 = ref At(ref packed, 640);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 48);
-                        var acc0_1 = At(ref bias, 49);
-                        var acc0_2 = At(ref bias, 50);
-                        var acc0_3 = At(ref bias, 51);
-                        var acc0_4 = At(ref bias, 52);
-                        var acc0_5 = At(ref bias, 53);
-                        var acc0_6 = At(ref bias, 54);
-                        var acc0_7 = At(ref bias, 55);
-                        var acc0_8 = At(ref bias, 56);
-                        var acc0_9 = At(ref bias, 57);
-                        var acc0_10 = At(ref bias, 58);
-                        var acc0_11 = At(ref bias, 59);
+                        float acc0_0 = At(ref bias, 48);
+                        float acc0_1 = At(ref bias, 49);
+                        float acc0_2 = At(ref bias, 50);
+                        float acc0_3 = At(ref bias, 51);
+                        float acc0_4 = At(ref bias, 52);
+                        float acc0_5 = At(ref bias, 53);
+                        float acc0_6 = At(ref bias, 54);
+                        float acc0_7 = At(ref bias, 55);
+                        float acc0_8 = At(ref bias, 56);
+                        float acc0_9 = At(ref bias, 57);
+                        float acc0_10 = At(ref bias, 58);
+                        float acc0_11 = At(ref bias, 59);
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
-                            var b0_ = At(ref b0r, 16);
-                            var b1_ = At(ref b0r, 17);
-                            var b2_ = At(ref b0r, 18);
-                            var b3_ = At(ref b0r, 19);
-                            var b4_ = At(ref b0r, 20);
-                            var b5_ = At(ref b0r, 21);
-                            var b6_ = At(ref b0r, 22);
-                            var b7_ = At(ref b0r, 23);
-                            var b8_ = At(ref b0r, 24);
-                            var b9_ = At(ref b0r, 25);
-                            var b10_ = At(ref b0r, 26);
-                            var b11_ = At(ref b0r, 27);
+                            float b0_ = At(ref b0r, 16);
+                            float b1_ = At(ref b0r, 17);
+                            float b2_ = At(ref b0r, 18);
+                            float b3_ = At(ref b0r, 19);
+                            float b4_ = At(ref b0r, 20);
+                            float b5_ = At(ref b0r, 21);
+                            float b6_ = At(ref b0r, 22);
+                            float b7_ = At(ref b0r, 23);
+                            float b8_ = At(ref b0r, 24);
+                            float b9_ = At(ref b0r, 25);
+                            float b10_ = At(ref b0r, 26);
+                            float b11_ = At(ref b0r, 27);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -7032,84 +7032,84 @@ namespace Games.Input
                             ref float c6 = ref At(ref c0, 120);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 140);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc6_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc7_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 60);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
-                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 60);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
-                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 60);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
-                                var a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a6_4 = global::System.Runtime.Intrinsics.Vector128.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_4, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 60);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
-                                var a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a7_4 = global::System.Runtime.Intrinsics.Vector128.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_4, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -7119,21 +7119,21 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -7141,31 +7141,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -7200,44 +7200,44 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                         }
                     }
                     {
@@ -7252,31 +7252,31 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -7293,36 +7293,36 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -7332,26 +7332,26 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -7362,37 +7362,37 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -7401,25 +7401,25 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -7428,31 +7428,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -7488,44 +7488,44 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     {
@@ -7540,31 +7540,31 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 60);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r * 60);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r * 60);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 float a3r = At(ref a3, r * 60);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -7582,36 +7582,36 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -7621,26 +7621,26 @@ namespace Games.Input
                                 ref float c1 = ref At(ref c0, 20);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 40);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     float a2r = At(ref a2, r * 60);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             }
                         }
                         else if (rest == 2)
@@ -7652,43 +7652,43 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
                                     ref float b1r = ref At(ref b1, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                             }
                             {
                                 ref float b0 = ref At(ref x, 0);
@@ -7696,21 +7696,21 @@ namespace Games.Input
                                 ref float c0 = ref At(ref dw, m * 20);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     float a1r = At(ref a1, r * 60);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                             }
                         }
                         else if (rest == 1)
@@ -7719,32 +7719,32 @@ namespace Games.Input
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 20);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 20);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                     float a0r = At(ref a0, r * 60);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
                             }
                         }
                     }
@@ -7753,31 +7753,31 @@ namespace Games.Input
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 60 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 60 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 60 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -7808,44 +7808,44 @@ namespace Games.Input
                             ref float b3 = ref At(ref x, 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
-                            var acc0_6 = At(ref c0, 6);
-                            var acc0_7 = At(ref c0, 7);
-                            var acc0_8 = At(ref c0, 8);
-                            var acc0_9 = At(ref c0, 9);
-                            var acc0_10 = At(ref c0, 10);
-                            var acc0_11 = At(ref c0, 11);
-                            var acc0_12 = At(ref c0, 12);
-                            var acc0_13 = At(ref c0, 13);
-                            var acc0_14 = At(ref c0, 14);
-                            var acc0_15 = At(ref c0, 15);
+                            float acc0_0 = At(ref c0, 0);
+                            float acc0_1 = At(ref c0, 1);
+                            float acc0_2 = At(ref c0, 2);
+                            float acc0_3 = At(ref c0, 3);
+                            float acc0_4 = At(ref c0, 4);
+                            float acc0_5 = At(ref c0, 5);
+                            float acc0_6 = At(ref c0, 6);
+                            float acc0_7 = At(ref c0, 7);
+                            float acc0_8 = At(ref c0, 8);
+                            float acc0_9 = At(ref c0, 9);
+                            float acc0_10 = At(ref c0, 10);
+                            float acc0_11 = At(ref c0, 11);
+                            float acc0_12 = At(ref c0, 12);
+                            float acc0_13 = At(ref c0, 13);
+                            float acc0_14 = At(ref c0, 14);
+                            float acc0_15 = At(ref c0, 15);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
                                 ref float b1r = ref At(ref b1, r * 20);
                                 ref float b2r = ref At(ref b2, r * 20);
                                 ref float b3r = ref At(ref b3, r * 20);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 60);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -7885,17 +7885,17 @@ namespace Games.Input
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
-                            var acc0_0 = At(ref c0, 16);
-                            var acc0_1 = At(ref c0, 17);
-                            var acc0_2 = At(ref c0, 18);
-                            var acc0_3 = At(ref c0, 19);
+                            float acc0_0 = At(ref c0, 16);
+                            float acc0_1 = At(ref c0, 17);
+                            float acc0_2 = At(ref c0, 18);
+                            float acc0_3 = At(ref c0, 19);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = At(ref b0r, 16);
-                                var b1_ = At(ref b0r, 17);
-                                var b2_ = At(ref b0r, 18);
-                                var b3_ = At(ref b0r, 19);
+                                float b0_ = At(ref b0r, 16);
+                                float b1_ = At(ref b0r, 17);
+                                float b2_ = At(ref b0r, 18);
+                                float b3_ = At(ref b0r, 19);
                                 float a0r = At(ref a0, r * 60);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -7962,48 +7962,48 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -8020,39 +8020,39 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -8063,30 +8063,30 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -8095,21 +8095,21 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -8133,44 +8133,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                     }
                 }
                 {
@@ -8185,31 +8185,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -8226,36 +8226,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -8265,26 +8265,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -8295,37 +8295,37 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -8334,25 +8334,25 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -8377,44 +8377,44 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 {
@@ -8429,31 +8429,31 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -8471,36 +8471,36 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -8510,26 +8510,26 @@ namespace Games.Input
                             ref float c1 = ref At(ref c0, 20);
                             ref float a2 = ref At(ref a0, 120);
                             ref float c2 = ref At(ref c0, 40);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -8541,43 +8541,43 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
                                 ref float b1r = ref At(ref b1, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                         }
                         {
                             ref float b0 = ref At(ref w, 0);
@@ -8585,21 +8585,21 @@ namespace Games.Input
                             ref float c0 = ref At(ref dx, m * 20);
                             ref float a1 = ref At(ref a0, 60);
                             ref float c1 = ref At(ref c0, 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -8608,32 +8608,32 @@ namespace Games.Input
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 60);
                             ref float c0 = ref At(ref dx, m * 20);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 60; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -8653,44 +8653,44 @@ namespace Games.Input
                         ref float b3 = ref At(ref w, 12);
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
-                        var acc0_6 = At(ref c0, 6);
-                        var acc0_7 = At(ref c0, 7);
-                        var acc0_8 = At(ref c0, 8);
-                        var acc0_9 = At(ref c0, 9);
-                        var acc0_10 = At(ref c0, 10);
-                        var acc0_11 = At(ref c0, 11);
-                        var acc0_12 = At(ref c0, 12);
-                        var acc0_13 = At(ref c0, 13);
-                        var acc0_14 = At(ref c0, 14);
-                        var acc0_15 = At(ref c0, 15);
+                        float acc0_0 = At(ref c0, 0);
+                        float acc0_1 = At(ref c0, 1);
+                        float acc0_2 = At(ref c0, 2);
+                        float acc0_3 = At(ref c0, 3);
+                        float acc0_4 = At(ref c0, 4);
+                        float acc0_5 = At(ref c0, 5);
+                        float acc0_6 = At(ref c0, 6);
+                        float acc0_7 = At(ref c0, 7);
+                        float acc0_8 = At(ref c0, 8);
+                        float acc0_9 = At(ref c0, 9);
+                        float acc0_10 = At(ref c0, 10);
+                        float acc0_11 = At(ref c0, 11);
+                        float acc0_12 = At(ref c0, 12);
+                        float acc0_13 = At(ref c0, 13);
+                        float acc0_14 = At(ref c0, 14);
+                        float acc0_15 = At(ref c0, 15);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
                             ref float b1r = ref At(ref b1, r * 20);
                             ref float b2r = ref At(ref b2, r * 20);
                             ref float b3r = ref At(ref b3, r * 20);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8730,17 +8730,17 @@ namespace Games.Input
                         ref float b0 = ref At(ref w, 0);
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 20);
-                        var acc0_0 = At(ref c0, 16);
-                        var acc0_1 = At(ref c0, 17);
-                        var acc0_2 = At(ref c0, 18);
-                        var acc0_3 = At(ref c0, 19);
+                        float acc0_0 = At(ref c0, 16);
+                        float acc0_1 = At(ref c0, 17);
+                        float acc0_2 = At(ref c0, 18);
+                        float acc0_3 = At(ref c0, 19);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
-                            var b0_ = At(ref b0r, 16);
-                            var b1_ = At(ref b0r, 17);
-                            var b2_ = At(ref b0r, 18);
-                            var b3_ = At(ref b0r, 19);
+                            float b0_ = At(ref b0r, 16);
+                            float b1_ = At(ref b0r, 17);
+                            float b2_ = At(ref b0r, 18);
+                            float b3_ = At(ref b0r, 19);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -8792,35 +8792,35 @@ namespace Games.Input
                     for (int j = 0; j < 16; j += 16)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
-                        var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
+                        global::System.Runtime.Intrinsics.Vector512<float> n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     }
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(36)));
-                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                        global::System.Runtime.Intrinsics.Vector128<float> hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hiddenN);
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
                     }
                 }
             }
@@ -8838,35 +8838,35 @@ namespace Games.Input
                     for (int j = 0; j < 16; j += 8)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
-                        var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
+                        global::System.Runtime.Intrinsics.Vector256<float> n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     }
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(16)));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(36)));
-                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                        global::System.Runtime.Intrinsics.Vector128<float> hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56)) + r * hiddenN);
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
                     }
                 }
             }
@@ -8884,19 +8884,19 @@ namespace Games.Input
                     for (int j = 0; j < 20; j += 4)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(20 + j)));
-                        var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j)) + r * hiddenN);
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     }
                 }
             }
@@ -8914,14 +8914,14 @@ namespace Games.Input
                     for (int j = 0; j < 20; j++)
                     {
                         // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                        var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                        float r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                        var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
-                        var hiddenN = At(ref hiddenProjectionRow, 40 + j);
+                        float z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
+                        float hiddenN = At(ref hiddenProjectionRow, 40 + j);
                         // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                        var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
+                        float n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
                         // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                        var h = n + z * (At(ref hPrevRow, j) - n);
+                        float h = n + z * (At(ref hPrevRow, j) - n);
                         At(ref gatesRow, j) = r;
                         At(ref gatesRow, 20 + j) = z;
                         At(ref keptHiddenNRow, j) = hiddenN;
@@ -8967,50 +8967,50 @@ namespace Games.Input
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 16)
                     {
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var z = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
-                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
-                        var dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
-                        var dhiddenN = dnPre * r;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector512<float> z = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dhPrev = dh * z;
+                        global::System.Runtime.Intrinsics.Vector512<float> dn = dh - dhPrev;
+                        global::System.Runtime.Intrinsics.Vector512<float> n = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dnPre = dn * (global::System.Runtime.Intrinsics.Vector512<float>.One - n * n);
+                        global::System.Runtime.Intrinsics.Vector512<float> dr = dnPre * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> drPre = dr * r * (global::System.Runtime.Intrinsics.Vector512<float>.One - r);
+                        global::System.Runtime.Intrinsics.Vector512<float> dz = dh * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector512<float> dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector512<float>.One - z);
+                        global::System.Runtime.Intrinsics.Vector512<float> dhiddenN = dnPre * r;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhPrev, ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(drPre, ref dGhRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dARow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dzPre, ref dGhRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dnPre, ref dARow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dhiddenN, ref dGhRow, (uint)(40 + j));
                     }
                     {
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
-                        var dh = dFromAbove + dhCarried;
-                        var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36));
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
-                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = dnPre * r;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhPrev = dh * z;
+                        global::System.Runtime.Intrinsics.Vector128<float> dn = dh - dhPrev;
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        global::System.Runtime.Intrinsics.Vector128<float> dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        global::System.Runtime.Intrinsics.Vector128<float> dhiddenN = dnPre * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (uint)(56));
                     }
                 }
             }
@@ -9029,50 +9029,50 @@ namespace Games.Input
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 16; j += 8)
                     {
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
-                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
-                        var dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
-                        var dhiddenN = dnPre * r;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector256<float> z = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dhPrev = dh * z;
+                        global::System.Runtime.Intrinsics.Vector256<float> dn = dh - dhPrev;
+                        global::System.Runtime.Intrinsics.Vector256<float> n = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dnPre = dn * (global::System.Runtime.Intrinsics.Vector256<float>.One - n * n);
+                        global::System.Runtime.Intrinsics.Vector256<float> dr = dnPre * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> drPre = dr * r * (global::System.Runtime.Intrinsics.Vector256<float>.One - r);
+                        global::System.Runtime.Intrinsics.Vector256<float> dz = dh * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector256<float> dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector256<float>.One - z);
+                        global::System.Runtime.Intrinsics.Vector256<float> dhiddenN = dnPre * r;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhPrev, ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(drPre, ref dGhRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dARow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dzPre, ref dGhRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dnPre, ref dARow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dhiddenN, ref dGhRow, (uint)(40 + j));
                     }
                     {
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(16));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(16));
-                        var dh = dFromAbove + dhCarried;
-                        var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(36));
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(56));
-                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(16));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(16));
-                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(16)) - n);
-                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = dnPre * r;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(36));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(56));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhPrev = dh * z;
+                        global::System.Runtime.Intrinsics.Vector128<float> dn = dh - dhPrev;
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128<float> dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128<float> drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        global::System.Runtime.Intrinsics.Vector128<float> dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        global::System.Runtime.Intrinsics.Vector128<float> dhiddenN = dnPre * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (uint)(36));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (uint)(56));
                     }
                 }
             }
@@ -9091,27 +9091,27 @@ namespace Games.Input
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j += 4)
                     {
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(20 + j));
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(40 + j));
-                        var dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
-                        var dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (nuint)(j));
-                        var r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
-                        var dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (nuint)(j)) - n);
-                        var dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
-                        var dhiddenN = dnPre * r;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (nuint)(20 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (nuint)(40 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (nuint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> z = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhPrev = dh * z;
+                        global::System.Runtime.Intrinsics.Vector128<float> dn = dh - dhPrev;
+                        global::System.Runtime.Intrinsics.Vector128<float> n = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dnPre = dn * (global::System.Runtime.Intrinsics.Vector128<float>.One - n * n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dr = dnPre * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptHiddenNRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> drPre = dr * r * (global::System.Runtime.Intrinsics.Vector128<float>.One - r);
+                        global::System.Runtime.Intrinsics.Vector128<float> dz = dh * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                        global::System.Runtime.Intrinsics.Vector128<float> dzPre = dz * z * (global::System.Runtime.Intrinsics.Vector128<float>.One - z);
+                        global::System.Runtime.Intrinsics.Vector128<float> dhiddenN = dnPre * r;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhPrev, ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(drPre, ref dGhRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dARow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dzPre, ref dGhRow, (uint)(20 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dnPre, ref dARow, (uint)(40 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dhiddenN, ref dGhRow, (uint)(40 + j));
                     }
                 }
             }
@@ -9130,20 +9130,20 @@ namespace Games.Input
                     ref float dGhRow = ref At(ref dGh, b * 60);
                     for (int j = 0; j < 20; j++)
                     {
-                        var dFromAbove = At(ref dHRow, j);
-                        var dhCarried = At(ref dhNextRow, j);
-                        var dh = dFromAbove + dhCarried;
-                        var z = At(ref gatesRow, 20 + j);
-                        var dhPrev = dh * z;
-                        var dn = dh - dhPrev;
-                        var n = At(ref gatesRow, 40 + j);
-                        var dnPre = dn * (1f - n * n);
-                        var dr = dnPre * At(ref keptHiddenNRow, j);
-                        var r = At(ref gatesRow, j);
-                        var drPre = dr * r * (1f - r);
-                        var dz = dh * (At(ref hPrevRow, j) - n);
-                        var dzPre = dz * z * (1f - z);
-                        var dhiddenN = dnPre * r;
+                        float dFromAbove = At(ref dHRow, j);
+                        float dhCarried = At(ref dhNextRow, j);
+                        float dh = dFromAbove + dhCarried;
+                        float z = At(ref gatesRow, 20 + j);
+                        float dhPrev = dh * z;
+                        float dn = dh - dhPrev;
+                        float n = At(ref gatesRow, 40 + j);
+                        float dnPre = dn * (1f - n * n);
+                        float dr = dnPre * At(ref keptHiddenNRow, j);
+                        float r = At(ref gatesRow, j);
+                        float drPre = dr * r * (1f - r);
+                        float dz = dh * (At(ref hPrevRow, j) - n);
+                        float dzPre = dz * z * (1f - z);
+                        float dhiddenN = dnPre * r;
                         At(ref dhNextRow, j) = dhPrev;
                         At(ref dARow, j) = drPre;
                         At(ref dGhRow, j) = drPre;

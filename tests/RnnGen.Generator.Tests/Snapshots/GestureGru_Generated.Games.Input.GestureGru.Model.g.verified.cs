@@ -119,7 +119,7 @@ namespace Games.Input
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Uniform(_parameterList[0].Value, random, 0.2236068f); // gru.weight_ih_l0 ~ U(±1/√20)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.2236068f); // gru.weight_hh_l0 ~ U(±1/√20)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.2236068f); // gru.bias_ih_l0 ~ U(±1/√20)
@@ -167,7 +167,7 @@ namespace Games.Input
                 ThrowIfDisposed();
                 if (value < 1 || value > 64)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "Threads must be between 1 and 64.");
                 }
                 if (value == Threads)
                 {
@@ -209,19 +209,19 @@ namespace Games.Input
             ValidateInputs(inputs, lengths);
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", "outputs");
             }
 
             BeginPass(inputs, lengths);
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -323,7 +323,7 @@ namespace Games.Input
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
-                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", "lengths");
             }
 
             BeginPass(inputs, lengths);
@@ -364,16 +364,16 @@ namespace Games.Input
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -398,7 +398,7 @@ namespace Games.Input
         {
             if (lengths.Length != BatchSize)
             {
-                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", "lengths");
             }
         }
 
@@ -409,7 +409,7 @@ namespace Games.Input
             {
                 if ((uint)lengths[b] > SequenceLength)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                    throw new global::System.ArgumentOutOfRangeException("lengths", lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
                 }
             }
         }
@@ -445,7 +445,7 @@ namespace Games.Input
         {
             if (inputs.Length != BatchSize * SequenceLength * InputSize)
             {
-                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength × InputSize = {BatchSize * SequenceLength * InputSize} floats, but holds {inputs.Length}.", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength × InputSize = {BatchSize * SequenceLength * InputSize} floats, but holds {inputs.Length}.", "inputs");
             }
             // A NaN or an infinity would reach every later step and every gradient: refuse it here, by position.
             for (int b = 0; b < BatchSize; b++)
@@ -454,7 +454,7 @@ namespace Games.Input
                 int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs.Slice(start, LengthOf(lengths, b) * InputSize));
                 if (bad >= 0)
                 {
-                    throw new global::System.ArgumentException($"inputs[{start + bad}] (sequence {b}, step {bad / InputSize}, feature {bad % InputSize}) is {inputs[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite.", nameof(inputs));
+                    throw new global::System.ArgumentException($"inputs[{start + bad}] (sequence {b}, step {bad / InputSize}, feature {bad % InputSize}) is {inputs[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite.", "inputs");
                 }
             }
         }
@@ -463,7 +463,7 @@ namespace Games.Input
         {
             if (targets.Length != BatchSize * SequenceLength * OutputSize)
             {
-                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {targets.Length}.", nameof(targets));
+                throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength × OutputSize = {BatchSize * SequenceLength * OutputSize} floats, but holds {targets.Length}.", "targets");
             }
             // A NaN or infinite target would make the loss and every gradient NaN: refuse it here, by position.
             for (int b = 0; b < BatchSize; b++)
@@ -472,7 +472,7 @@ namespace Games.Input
                 int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(targets.Slice(start, LengthOf(lengths, b) * OutputSize));
                 if (bad >= 0)
                 {
-                    throw new global::System.ArgumentException($"targets[{start + bad}] (sequence {b}, step {bad / OutputSize}, output {bad % OutputSize}) is {targets[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; targets must be finite.", nameof(targets));
+                    throw new global::System.ArgumentException($"targets[{start + bad}] (sequence {b}, step {bad / OutputSize}, output {bad % OutputSize}) is {targets[start + bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; targets must be finite.", "targets");
                 }
             }
         }
@@ -537,7 +537,7 @@ namespace Games.Input
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(GetType().FullName);
+                throw new global::System.ObjectDisposedException(((object)this).GetType().FullName);
             }
         }
 
@@ -556,7 +556,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => 20,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -569,7 +569,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => 0,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -582,7 +582,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => false,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -596,7 +596,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0H0, BatchSize * 20),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -610,7 +610,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -624,7 +624,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0HT, BatchSize * 20),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -638,7 +638,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -652,7 +652,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 20),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -666,7 +666,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -680,7 +680,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 20),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -694,7 +694,7 @@ namespace Games.Input
             return layer switch
             {
                 0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
         /// <summary>
@@ -759,16 +759,16 @@ namespace Games.Input
             state.ThrowIfDisposed();
             if (input.Length != InputSize)
             {
-                throw new global::System.ArgumentException($"input must hold InputSize = {InputSize} floats, but holds {input.Length}.", nameof(input));
+                throw new global::System.ArgumentException($"input must hold InputSize = {InputSize} floats, but holds {input.Length}.", "input");
             }
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(input);
             if (bad >= 0)
             {
-                throw new global::System.ArgumentException($"input[{bad}] is {input[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (the state is unchanged).", nameof(input));
+                throw new global::System.ArgumentException($"input[{bad}] is {input[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (the state is unchanged).", "input");
             }
             if (output.Length != OutputSize)
             {
-                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
+                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
             EnsurePacked();
@@ -828,7 +828,7 @@ namespace Games.Input
                 return layer switch
                 {
                     0 => Buffer.AsSpan(Layout.State0H, 20),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -841,7 +841,7 @@ namespace Games.Input
                 return layer switch
                 {
                     0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -852,7 +852,7 @@ namespace Games.Input
                 ThrowIfDisposed();
                 if (destination is not State target)
                 {
-                    throw new global::System.ArgumentException("destination must be a state of the same model type.", nameof(destination));
+                    throw new global::System.ArgumentException("destination must be a state of the same model type.", "destination");
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
@@ -873,7 +873,7 @@ namespace Games.Input
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(State));
+                    throw new global::System.ObjectDisposedException("State");
                 }
             }
         }
@@ -898,7 +898,7 @@ namespace Games.Input
             ThrowIfDisposed();
             if (count < 1 || count > StreamBatch.MaxCount)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(count), count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
+                throw new global::System.ArgumentOutOfRangeException("count", count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
             }
             return new StreamBatch(count);
         }
@@ -921,19 +921,19 @@ namespace Games.Input
             int count = streams.Count;
             if (inputs.Length != count * InputSize)
             {
-                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}), but holds {inputs.Length}.", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}), but holds {inputs.Length}.", "inputs");
             }
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
             if (bad >= 0)
             {
-                throw new global::System.ArgumentException($"inputs[{bad}] (stream {bad / InputSize}, feature {bad % InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream's state changed).", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs[{bad}] (stream {bad / InputSize}, feature {bad % InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream's state changed).", "inputs");
             }
             if (outputs.Length != count * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            var x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
+            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
             inputs.CopyTo(x);
 
             EnsurePacked();
@@ -965,7 +965,7 @@ namespace Games.Input
         /// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>
         private void StreamsBody(int worker)
         {
-            var streams = _steppingStreams!;
+            StreamBatch streams = _steppingStreams!;
             int workers = _team?.Count ?? 1;
             int start = ShareStart(streams.Count, worker, workers, 4);
             int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;
@@ -1085,7 +1085,7 @@ namespace Games.Input
                 return layer switch
                 {
                     0 => Field(Layout.State0H, 20, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1100,7 +1100,7 @@ namespace Games.Input
                 return layer switch
                 {
                     0 => throw new global::System.InvalidOperationException("Layer 0 (gru layer 0 (GRU 6 → 20)) has no second state (an LSTM's cell state c)."),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1153,7 +1153,7 @@ namespace Games.Input
             {
                 if ((uint)stream >= (uint)Count)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, "Stream index must be in 0 … Count − 1.");
+                    throw new global::System.ArgumentOutOfRangeException("stream", stream, "Stream index must be in 0 … Count − 1.");
                 }
             }
 
@@ -1161,7 +1161,7 @@ namespace Games.Input
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(StreamBatch));
+                    throw new global::System.ObjectDisposedException("StreamBatch");
                 }
             }
         }
@@ -1170,7 +1170,7 @@ namespace Games.Input
         private void RunForward(global::System.ReadOnlySpan<float> inputs)
         {
             EnsurePacked();
-            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
+            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
             // X0[t, b, :] = inputs[b, t, :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1296,8 +1296,8 @@ namespace Games.Input
         /// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / (_realRows * OutputSize);
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1436,8 +1436,8 @@ namespace Games.Input
         private void AddFinalStateGradient0(int b)
         {
             {
-                var carried = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
-                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -128,7 +128,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     public void ResetParameters(int seed)
     {
         ThrowIfDisposed();
-        var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+        global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
         global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
         global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.22941573f); // enc.weight_ih_l0 ~ U(±1/√19)
         global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.22941573f); // enc.weight_hh_l0 ~ U(±1/√19)
@@ -185,7 +185,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             ThrowIfDisposed();
             if (value < 1 || value > 64)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                throw new global::System.ArgumentOutOfRangeException("value", value, "Threads must be between 1 and 64.");
             }
             if (value == Threads)
             {
@@ -227,19 +227,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ValidateInputs(inputs, lengths);
         if (outputs.Length != BatchSize * OutputSteps * OutputSize)
         {
-            throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+            throw new global::System.ArgumentException($"outputs must hold BatchSize × SequenceLength × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", "outputs");
         }
 
         BeginPass(inputs, lengths);
         RunForward(inputs);
         _forwardDone = true;
         // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-        var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+        global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
                     y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -341,7 +341,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ValidateTargets(targets, lengths);
         if (RealRows(lengths) == 0)
         {
-            throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+            throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", "lengths");
         }
 
         BeginPass(inputs, lengths);
@@ -382,16 +382,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
         if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
         {
-            throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+            throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
         }
 
         // DY is time-major [T, B, O]; padding positions get no gradient.
-        var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+        global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
                     outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -416,7 +416,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         if (lengths.Length != BatchSize)
         {
-            throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+            throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", "lengths");
         }
     }
 
@@ -427,7 +427,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             if ((uint)lengths[b] > SequenceLength)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                throw new global::System.ArgumentOutOfRangeException("lengths", lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
             }
         }
     }
@@ -463,7 +463,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         if (inputs.Length != BatchSize * SequenceLength)
         {
-            throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
+            throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", "inputs");
         }
         for (int b = 0; b < BatchSize; b++)
         {
@@ -473,7 +473,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 int i = (b * SequenceLength) + t;
                 if ((uint)inputs[i] >= InputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("inputs", inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
                 }
             }
         }
@@ -483,7 +483,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         if (targets.Length != BatchSize * SequenceLength)
         {
-            throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", nameof(targets));
+            throw new global::System.ArgumentException($"targets must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} class ids, but holds {targets.Length}.", "targets");
         }
         for (int b = 0; b < BatchSize; b++)
         {
@@ -493,7 +493,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 int i = (b * SequenceLength) + t;
                 if ((uint)targets[i] >= OutputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("targets", targets[i], $"Target class at index {i} is outside 0 … {OutputSize - 1}.");
                 }
             }
         }
@@ -560,7 +560,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         if (_disposed)
         {
-            throw new global::System.ObjectDisposedException(GetType().FullName);
+            throw new global::System.ObjectDisposedException(((object)this).GetType().FullName);
         }
     }
 
@@ -581,7 +581,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => 19,
             1 => 24,
             2 => 8,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -596,7 +596,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => 19,
             1 => 0,
             2 => 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -611,7 +611,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => true,
             1 => false,
             2 => false,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -627,7 +627,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0H0, BatchSize * 19),
             1 => _activations.AsSpan(Layout.S1H0, BatchSize * 24),
             2 => _activations.AsSpan(Layout.S2H0, BatchSize * 8),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -643,7 +643,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0C0, BatchSize * 19),
             1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
             2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -659,7 +659,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0HT, BatchSize * 19),
             1 => _activations.AsSpan(Layout.S1HT, BatchSize * 24),
             2 => _activations.AsSpan(Layout.S2HT, BatchSize * 8),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -675,7 +675,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0CT, BatchSize * 19),
             1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
             2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -691,7 +691,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 19),
             1 => _activations.AsSpan(Layout.S1DH0, BatchSize * 24),
             2 => _activations.AsSpan(Layout.S2DH0, BatchSize * 8),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -707,7 +707,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 19),
             1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
             2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -723,7 +723,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 19),
             1 => _activations.AsSpan(Layout.S1DHT, BatchSize * 24),
             2 => _activations.AsSpan(Layout.S2DHT, BatchSize * 8),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
 
@@ -739,7 +739,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 19),
             1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
             2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+            _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
         };
     }
     /// <summary>
@@ -810,11 +810,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         state.ThrowIfDisposed();
         if ((uint)token >= InputSize)
         {
-            throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
+            throw new global::System.ArgumentOutOfRangeException("token", token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
         }
         if (output.Length != OutputSize)
         {
-            throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
+            throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
         }
 
         EnsurePacked();
@@ -897,7 +897,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 0 => Buffer.AsSpan(Layout.State0H, 19),
                 1 => Buffer.AsSpan(Layout.State1H, 24),
                 2 => Buffer.AsSpan(Layout.State2H, 8),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -912,7 +912,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 0 => Buffer.AsSpan(Layout.State0C, 19),
                 1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
                 2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -923,7 +923,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             ThrowIfDisposed();
             if (destination is not State target)
             {
-                throw new global::System.ArgumentException("destination must be a state of the same model type.", nameof(destination));
+                throw new global::System.ArgumentException("destination must be a state of the same model type.", "destination");
             }
             target.ThrowIfDisposed();
             Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
@@ -944,7 +944,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(nameof(State));
+                throw new global::System.ObjectDisposedException("State");
             }
         }
     }
@@ -969,7 +969,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         ThrowIfDisposed();
         if (count < 1 || count > StreamBatch.MaxCount)
         {
-            throw new global::System.ArgumentOutOfRangeException(nameof(count), count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
+            throw new global::System.ArgumentOutOfRangeException("count", count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
         }
         return new StreamBatch(count);
     }
@@ -992,22 +992,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         int count = streams.Count;
         if (tokens.Length != count)
         {
-            throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", nameof(tokens));
+            throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
         }
         if (outputs.Length != count * OutputSize)
         {
-            throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", nameof(outputs));
+            throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
         }
 
-        var x = streams.Buffer.AsSpan(streams.Inputs, count * 12);
-        var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
+        global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 12);
+        global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X[r] = E[tokens[r]]; every token is checked before any stream changes.
         for (int r = 0; r < count; r++)
         {
             int token = tokens[r];
             if ((uint)token >= InputSize)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(tokens), token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                throw new global::System.ArgumentOutOfRangeException("tokens", token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
             }
             embedding.Slice(token * 12, 12).CopyTo(x.Slice(r * 12, 12));
         }
@@ -1041,7 +1041,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>
     private void StreamsBody(int worker)
     {
-        var streams = _steppingStreams!;
+        StreamBatch streams = _steppingStreams!;
         int workers = _team?.Count ?? 1;
         int start = ShareStart(streams.Count, worker, workers, 4);
         int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;
@@ -1187,7 +1187,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 0 => Field(Layout.State0H, 19, stream),
                 1 => Field(Layout.State1H, 24, stream),
                 2 => Field(Layout.State2H, 8, stream),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -1204,7 +1204,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
                 0 => Field(Layout.State0C, 19, stream),
                 1 => throw new global::System.InvalidOperationException("Layer 1 (mid layer 0 (GRU 19 → 24)) has no second state (an LSTM's cell state c)."),
                 2 => throw new global::System.InvalidOperationException("Layer 2 (top layer 0 (RNN-ReLU 24 → 8)) has no second state (an LSTM's cell state c)."),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -1263,7 +1263,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             if ((uint)stream >= (uint)Count)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, "Stream index must be in 0 … Count − 1.");
+                throw new global::System.ArgumentOutOfRangeException("stream", stream, "Stream index must be in 0 … Count − 1.");
             }
         }
 
@@ -1271,7 +1271,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(nameof(StreamBatch));
+                throw new global::System.ObjectDisposedException("StreamBatch");
             }
         }
     }
@@ -1280,8 +1280,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void RunForward(global::System.ReadOnlySpan<int> inputs)
     {
         EnsurePacked();
-        var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
-        var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
+        global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
+        global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
         for (int b = 0; b < BatchSize; b++)
         {
@@ -1496,8 +1496,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
     private void LossRows(int r0, int rows)
     {
-        var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-        var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+        global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+        global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
         float scale = 1f / _realRows;
         for (int r = r0; r < r0 + rows; r++)
         {
@@ -1545,15 +1545,15 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
 
         // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-        var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
-        var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12);
+        global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
+        global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12);
         for (int b = 0; b < BatchSize; b++)
         {
             int length = _lengths[b];
             for (int t = 0; t < length; t++)
             {
-                var source = dx0.Slice(((t * BatchSize) + b) * 12, 12);
-                var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 12, 12);
+                global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 12, 12);
+                global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 12, 12);
                 for (int i = 0; i < source.Length; i++)
                 {
                     destination[i] += source[i];
@@ -1663,16 +1663,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient0(int b)
     {
         {
-            var carried = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
-            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
+            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
+            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
             }
         }
         {
-            var carried = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
-            var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
+            global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
+            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
@@ -1752,8 +1752,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient1(int b)
     {
         {
-            var carried = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
-            var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
+            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
+            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
@@ -1830,8 +1830,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient2(int b)
     {
         {
-            var carried = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
-            var dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
+            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
+            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];

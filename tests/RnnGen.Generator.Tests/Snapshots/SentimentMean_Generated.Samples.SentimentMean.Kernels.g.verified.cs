@@ -77,19 +77,19 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 4);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 6);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 2);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -127,17 +127,17 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 2);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 4);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -164,15 +164,15 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 2);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -192,13 +192,13 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -228,19 +228,19 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 4);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 6);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 2);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -278,17 +278,17 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 2);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 4);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -315,15 +315,15 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 2);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -343,13 +343,13 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -379,19 +379,19 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 4);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 6);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
+                        float acc1_0 = acc0_0;
+                        float acc1_1 = acc0_1;
+                        float acc2_0 = acc0_0;
+                        float acc2_1 = acc0_1;
+                        float acc3_0 = acc0_0;
+                        float acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 2);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -429,17 +429,17 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 2);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 4);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
+                            float acc2_0 = acc0_0;
+                            float acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -466,15 +466,15 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 2);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
+                            float acc1_0 = acc0_0;
+                            float acc1_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -494,13 +494,13 @@ namespace Samples
                             ref float b0 = ref At(ref packed, 0);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 2);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
+                            float acc0_0 = At(ref bias, 0);
+                            float acc0_1 = At(ref bias, 1);
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 2);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -523,13 +523,13 @@ namespace Samples
                         ref float b0 = ref At(ref packed, 0);
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 2);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
+                        float acc0_0 = At(ref bias, 0);
+                        float acc0_1 = At(ref bias, 1);
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 2);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -592,76 +592,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 224);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 2);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 2);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 2);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 2);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 2);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 2);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 2);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 2);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -671,20 +671,20 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 2);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -692,31 +692,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 2 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 2 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 2 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -752,44 +752,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 2);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 2);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 2);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 2);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -807,36 +807,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 2);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 2);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -848,43 +848,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 2);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -893,28 +893,28 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -923,31 +923,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 2 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 2 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 2 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -983,44 +983,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 2);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 2);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 2);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 2);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1038,36 +1038,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 2);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 2);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -1080,43 +1080,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 2);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -1128,30 +1128,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 2);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -1161,14 +1161,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -1177,31 +1177,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 2 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 2 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 2 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -1233,44 +1233,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 2);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1361,44 +1361,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 6);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 2; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1415,36 +1415,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 4);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -1455,28 +1455,28 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 2);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -1485,20 +1485,20 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 2);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -1523,44 +1523,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 6);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                         for (int r = 0; r < 2; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1578,36 +1578,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 4);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -1619,43 +1619,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 2);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                     }
                     else if (rest == 1)
@@ -1664,28 +1664,28 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 2);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                     }
                 }
@@ -1710,44 +1710,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 6);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 2; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1765,36 +1765,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 4);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -1807,43 +1807,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 2);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -1855,30 +1855,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, 24);
                             ref float a0 = ref At(ref dy, m * 2);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                             for (int r = 0; r < 2; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -1888,14 +1888,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                     }
                 }
@@ -1916,44 +1916,44 @@ namespace Samples
                         ref float b3 = ref At(ref w, j + 12);
                         ref float a0 = ref At(ref dy, m * 2);
                         ref float c0 = ref At(ref dx, m * 32);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        float acc0_0 = At(ref c0, j);
+                        float acc0_1 = At(ref c0, 1 + j);
+                        float acc0_2 = At(ref c0, 2 + j);
+                        float acc0_3 = At(ref c0, 3 + j);
+                        float acc0_4 = At(ref c0, j + 4);
+                        float acc0_5 = At(ref c0, 1 + j + 4);
+                        float acc0_6 = At(ref c0, 2 + j + 4);
+                        float acc0_7 = At(ref c0, 3 + j + 4);
+                        float acc0_8 = At(ref c0, j + 8);
+                        float acc0_9 = At(ref c0, 1 + j + 8);
+                        float acc0_10 = At(ref c0, 2 + j + 8);
+                        float acc0_11 = At(ref c0, 3 + j + 8);
+                        float acc0_12 = At(ref c0, j + 12);
+                        float acc0_13 = At(ref c0, 1 + j + 12);
+                        float acc0_14 = At(ref c0, 2 + j + 12);
+                        float acc0_15 = At(ref c0, 3 + j + 12);
                         for (int r = 0; r < 2; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2052,44 +2052,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2108,57 +2108,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -2171,43 +2171,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -2219,30 +2219,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, 1536);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(80));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -2252,14 +2252,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
@@ -2284,44 +2284,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2339,36 +2339,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2381,43 +2381,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -2430,30 +2430,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 16 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -2463,14 +2463,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -2495,44 +2495,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -2550,36 +2550,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -2592,43 +2592,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -2641,30 +2641,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 16 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 16; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -2674,14 +2674,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -2702,44 +2702,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 16 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 16);
                         ref float c0 = ref At(ref y, m * 128);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 16; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2830,51 +2830,51 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 96);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 112);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 float a4r = At(ref a4, r * 128);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 float a5r = At(ref a5, r * 128);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 float a6r = At(ref a6, r * 128);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 float a7r = At(ref a7, r * 128);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -2884,16 +2884,16 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         }
                     }
                 }
@@ -2901,31 +2901,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -2960,44 +2960,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 32);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 48);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3014,36 +3014,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 16);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 128);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             }
                         }
                         else if (rest == 2)
@@ -3054,28 +3054,28 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 16);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
                             }
                         }
                         else if (rest == 1)
@@ -3084,20 +3084,20 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                             }
                         }
                     }
@@ -3106,31 +3106,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3166,44 +3166,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 32);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 48);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3221,36 +3221,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 16);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 128);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -3262,43 +3262,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 16);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
                                     ref float b1r = ref At(ref b1, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                             }
                         }
                         else if (rest == 1)
@@ -3307,28 +3307,28 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 16);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
                             }
                         }
                     }
@@ -3337,31 +3337,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -3392,44 +3392,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 16);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
-                            var acc0_6 = At(ref c0, 6);
-                            var acc0_7 = At(ref c0, 7);
-                            var acc0_8 = At(ref c0, 8);
-                            var acc0_9 = At(ref c0, 9);
-                            var acc0_10 = At(ref c0, 10);
-                            var acc0_11 = At(ref c0, 11);
-                            var acc0_12 = At(ref c0, 12);
-                            var acc0_13 = At(ref c0, 13);
-                            var acc0_14 = At(ref c0, 14);
-                            var acc0_15 = At(ref c0, 15);
+                            float acc0_0 = At(ref c0, 0);
+                            float acc0_1 = At(ref c0, 1);
+                            float acc0_2 = At(ref c0, 2);
+                            float acc0_3 = At(ref c0, 3);
+                            float acc0_4 = At(ref c0, 4);
+                            float acc0_5 = At(ref c0, 5);
+                            float acc0_6 = At(ref c0, 6);
+                            float acc0_7 = At(ref c0, 7);
+                            float acc0_8 = At(ref c0, 8);
+                            float acc0_9 = At(ref c0, 9);
+                            float acc0_10 = At(ref c0, 10);
+                            float acc0_11 = At(ref c0, 11);
+                            float acc0_12 = At(ref c0, 12);
+                            float acc0_13 = At(ref c0, 13);
+                            float acc0_14 = At(ref c0, 14);
+                            float acc0_15 = At(ref c0, 15);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
                                 ref float b1r = ref At(ref b1, r * 16);
                                 ref float b2r = ref At(ref b2, r * 16);
                                 ref float b3r = ref At(ref b3, r * 16);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -3520,31 +3520,31 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 32);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 48);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 16);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3561,26 +3561,26 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 16);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         }
                     }
                     else if (rest == 2)
@@ -3591,21 +3591,21 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 16);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         }
                     }
                     else if (rest == 1)
@@ -3614,16 +3614,16 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         }
                     }
                 }
@@ -3647,44 +3647,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 32);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 48);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 16);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3701,36 +3701,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 16);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                     }
                     else if (rest == 2)
@@ -3741,28 +3741,28 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 16);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
                         }
                     }
                     else if (rest == 1)
@@ -3771,20 +3771,20 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                         }
                     }
                 }
@@ -3809,44 +3809,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 32);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 48);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 16);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -3864,36 +3864,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 16);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -3905,43 +3905,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 16);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
                                 ref float b1r = ref At(ref b1, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                         }
                     }
                     else if (rest == 1)
@@ -3950,28 +3950,28 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
                         }
                     }
                 }
@@ -3991,44 +3991,44 @@ namespace Samples
                         ref float b3 = ref At(ref w, 12);
                         ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 16);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
-                        var acc0_6 = At(ref c0, 6);
-                        var acc0_7 = At(ref c0, 7);
-                        var acc0_8 = At(ref c0, 8);
-                        var acc0_9 = At(ref c0, 9);
-                        var acc0_10 = At(ref c0, 10);
-                        var acc0_11 = At(ref c0, 11);
-                        var acc0_12 = At(ref c0, 12);
-                        var acc0_13 = At(ref c0, 13);
-                        var acc0_14 = At(ref c0, 14);
-                        var acc0_15 = At(ref c0, 15);
+                        float acc0_0 = At(ref c0, 0);
+                        float acc0_1 = At(ref c0, 1);
+                        float acc0_2 = At(ref c0, 2);
+                        float acc0_3 = At(ref c0, 3);
+                        float acc0_4 = At(ref c0, 4);
+                        float acc0_5 = At(ref c0, 5);
+                        float acc0_6 = At(ref c0, 6);
+                        float acc0_7 = At(ref c0, 7);
+                        float acc0_8 = At(ref c0, 8);
+                        float acc0_9 = At(ref c0, 9);
+                        float acc0_10 = At(ref c0, 10);
+                        float acc0_11 = At(ref c0, 11);
+                        float acc0_12 = At(ref c0, 12);
+                        float acc0_13 = At(ref c0, 13);
+                        float acc0_14 = At(ref c0, 14);
+                        float acc0_15 = At(ref c0, 15);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 16);
                             ref float b1r = ref At(ref b1, r * 16);
                             ref float b2r = ref At(ref b2, r * 16);
                             ref float b3r = ref At(ref b3, r * 16);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4127,44 +4127,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4183,57 +4183,57 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
-                            var acc2_2 = acc0_2;
-                            var acc2_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
@@ -4246,43 +4246,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16 + j + 32));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(16 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (nuint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -4294,30 +4294,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, 3072);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(48));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(80));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (nuint)(16));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (nuint)(16));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
@@ -4327,14 +4327,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (nuint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (nuint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (nuint)(64));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (nuint)(80));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (nuint)(96));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (nuint)(112));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
@@ -4359,44 +4359,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4414,36 +4414,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -4456,43 +4456,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                     }
                     else if (rest == 1)
@@ -4505,30 +4505,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (nuint)(8));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b2r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b7_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b3r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
@@ -4538,14 +4538,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(8 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (nuint)(8 + j + 32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (nuint)(8 + j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
@@ -4570,44 +4570,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 384);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                        var acc1_0 = acc0_0;
-                        var acc1_1 = acc0_1;
-                        var acc2_0 = acc0_0;
-                        var acc2_1 = acc0_1;
-                        var acc3_0 = acc0_0;
-                        var acc3_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = acc0_0;
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -4625,36 +4625,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc2_0 = acc0_0;
-                            var acc2_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -4667,43 +4667,43 @@ namespace Samples
                             ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc1_0 = acc0_0;
-                            var acc1_1 = acc0_1;
-                            var acc1_2 = acc0_2;
-                            var acc1_3 = acc0_3;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = acc0_0;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = acc0_1;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -4716,30 +4716,30 @@ namespace Samples
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -4749,14 +4749,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(4 + j + 16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(j + 24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(4 + j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                     }
                 }
@@ -4777,44 +4777,44 @@ namespace Samples
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 128);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        float acc0_0 = At(ref bias, j);
+                        float acc0_1 = At(ref bias, 1 + j);
+                        float acc0_2 = At(ref bias, 2 + j);
+                        float acc0_3 = At(ref bias, 3 + j);
+                        float acc0_4 = At(ref bias, j + 4);
+                        float acc0_5 = At(ref bias, 1 + j + 4);
+                        float acc0_6 = At(ref bias, 2 + j + 4);
+                        float acc0_7 = At(ref bias, 3 + j + 4);
+                        float acc0_8 = At(ref bias, j + 8);
+                        float acc0_9 = At(ref bias, 1 + j + 8);
+                        float acc0_10 = At(ref bias, 2 + j + 8);
+                        float acc0_11 = At(ref bias, 3 + j + 8);
+                        float acc0_12 = At(ref bias, j + 12);
+                        float acc0_13 = At(ref bias, 1 + j + 12);
+                        float acc0_14 = At(ref bias, 2 + j + 12);
+                        float acc0_15 = At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -4905,76 +4905,76 @@ namespace Samples
                             ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
                             ref float c7 = ref At(ref c0, 224);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (nuint)(16));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (nuint)(16));
-                            var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(0));
-                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (nuint)(16));
-                            var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(0));
-                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r * 128);
-                                var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r * 128);
-                                var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r * 128);
-                                var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
                                 acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r * 128);
-                                var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
                                 acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -4984,20 +4984,20 @@ namespace Samples
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -5005,31 +5005,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 64 <= rows; column += 64)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(32 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(32));
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (nuint)(48));
+                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
+                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
+                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(48));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (nuint)(32 + column));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (nuint)(48 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum1, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum2, ref db, (uint)(32 + column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum3, ref db, (uint)(48 + column));
                 }
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5065,44 +5065,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5120,36 +5120,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 128);
-                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
@@ -5161,43 +5161,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -5206,28 +5206,28 @@ namespace Samples
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -5236,31 +5236,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 32 <= rows; column += 32)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(16 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(16));
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (nuint)(24));
+                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
+                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
+                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(24));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (nuint)(16 + column));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (nuint)(24 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum1, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum2, ref db, (uint)(16 + column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum3, ref db, (uint)(24 + column));
                 }
                 for (; column + 8 <= rows; column += 8)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5296,44 +5296,44 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r * 128);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r * 128);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r * 128);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 float a3r = At(ref a3, r * 128);
-                                var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                         }
                     }
                     // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5351,36 +5351,36 @@ namespace Samples
                                 ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
                                 ref float c2 = ref At(ref c0, 64);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     float a2r = At(ref a2, r * 128);
-                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                             }
                         }
                         else if (rest == 2)
@@ -5393,43 +5393,43 @@ namespace Samples
                                 ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
                                 ref float c1 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                     float a1r = At(ref a1, r * 128);
-                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
@@ -5441,30 +5441,30 @@ namespace Samples
                                 ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
                                 ref float c0 = ref At(ref dw, m * 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
                                     ref float b0r = ref At(ref b0, r * 32);
                                     ref float b1r = ref At(ref b1, r * 32);
                                     ref float b2r = ref At(ref b2, r * 32);
                                     ref float b3r = ref At(ref b3, r * 32);
-                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                    var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r * 128);
-                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -5474,14 +5474,14 @@ namespace Samples
                                     acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                     acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -5490,31 +5490,31 @@ namespace Samples
                 int column = 0;
                 for (; column + 16 <= rows; column += 16)
                 {
-                    var sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
-                    var sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(4 + column));
-                    var sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(8 + column));
-                    var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
                         ref float dyc = ref At(ref dy, c * 128 + column);
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(0));
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(4));
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(8));
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (nuint)(12));
+                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
+                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
+                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
+                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(12));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (nuint)(column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (nuint)(4 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (nuint)(8 + column));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (nuint)(12 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum0, ref db, (uint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum1, ref db, (uint)(4 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum2, ref db, (uint)(8 + column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum3, ref db, (uint)(12 + column));
                 }
                 for (; column + 4 <= rows; column += 4)
                 {
-                    var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (nuint)(c * 128 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (nuint)(column));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
                 for (; column < rows; column++)
                 {
@@ -5546,44 +5546,44 @@ namespace Samples
                             ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
-                            var acc0_0 = At(ref c0, j);
-                            var acc0_1 = At(ref c0, 1 + j);
-                            var acc0_2 = At(ref c0, 2 + j);
-                            var acc0_3 = At(ref c0, 3 + j);
-                            var acc0_4 = At(ref c0, j + 4);
-                            var acc0_5 = At(ref c0, 1 + j + 4);
-                            var acc0_6 = At(ref c0, 2 + j + 4);
-                            var acc0_7 = At(ref c0, 3 + j + 4);
-                            var acc0_8 = At(ref c0, j + 8);
-                            var acc0_9 = At(ref c0, 1 + j + 8);
-                            var acc0_10 = At(ref c0, 2 + j + 8);
-                            var acc0_11 = At(ref c0, 3 + j + 8);
-                            var acc0_12 = At(ref c0, j + 12);
-                            var acc0_13 = At(ref c0, 1 + j + 12);
-                            var acc0_14 = At(ref c0, 2 + j + 12);
-                            var acc0_15 = At(ref c0, 3 + j + 12);
+                            float acc0_0 = At(ref c0, j);
+                            float acc0_1 = At(ref c0, 1 + j);
+                            float acc0_2 = At(ref c0, 2 + j);
+                            float acc0_3 = At(ref c0, 3 + j);
+                            float acc0_4 = At(ref c0, j + 4);
+                            float acc0_5 = At(ref c0, 1 + j + 4);
+                            float acc0_6 = At(ref c0, 2 + j + 4);
+                            float acc0_7 = At(ref c0, 3 + j + 4);
+                            float acc0_8 = At(ref c0, j + 8);
+                            float acc0_9 = At(ref c0, 1 + j + 8);
+                            float acc0_10 = At(ref c0, 2 + j + 8);
+                            float acc0_11 = At(ref c0, 3 + j + 8);
+                            float acc0_12 = At(ref c0, j + 12);
+                            float acc0_13 = At(ref c0, 1 + j + 12);
+                            float acc0_14 = At(ref c0, 2 + j + 12);
+                            float acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = At(ref b0r, 0);
-                                var b1_ = At(ref b0r, 1);
-                                var b2_ = At(ref b0r, 2);
-                                var b3_ = At(ref b0r, 3);
-                                var b4_ = At(ref b1r, 0);
-                                var b5_ = At(ref b1r, 1);
-                                var b6_ = At(ref b1r, 2);
-                                var b7_ = At(ref b1r, 3);
-                                var b8_ = At(ref b2r, 0);
-                                var b9_ = At(ref b2r, 1);
-                                var b10_ = At(ref b2r, 2);
-                                var b11_ = At(ref b2r, 3);
-                                var b12_ = At(ref b3r, 0);
-                                var b13_ = At(ref b3r, 1);
-                                var b14_ = At(ref b3r, 2);
-                                var b15_ = At(ref b3r, 3);
+                                float b0_ = At(ref b0r, 0);
+                                float b1_ = At(ref b0r, 1);
+                                float b2_ = At(ref b0r, 2);
+                                float b3_ = At(ref b0r, 3);
+                                float b4_ = At(ref b1r, 0);
+                                float b5_ = At(ref b1r, 1);
+                                float b6_ = At(ref b1r, 2);
+                                float b7_ = At(ref b1r, 3);
+                                float b8_ = At(ref b2r, 0);
+                                float b9_ = At(ref b2r, 1);
+                                float b10_ = At(ref b2r, 2);
+                                float b11_ = At(ref b2r, 3);
+                                float b12_ = At(ref b3r, 0);
+                                float b13_ = At(ref b3r, 1);
+                                float b14_ = At(ref b3r, 2);
+                                float b15_ = At(ref b3r, 3);
                                 float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -5674,44 +5674,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512<float> acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
-                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector512<float> a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (nuint)(0));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (nuint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5728,36 +5728,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -5768,28 +5768,28 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -5798,20 +5798,20 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512<float> acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (nuint)(16));
+                                global::System.Runtime.Intrinsics.Vector512<float> b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512<float> b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector512<float> a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (nuint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -5836,44 +5836,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector256<float> a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (nuint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -5891,36 +5891,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (nuint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
@@ -5932,43 +5932,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(8));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(16));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (nuint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                     }
                     else if (rest == 1)
@@ -5977,28 +5977,28 @@ namespace Samples
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256<float> acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (nuint)(24));
+                                global::System.Runtime.Intrinsics.Vector256<float> b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256<float> b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256<float> b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256<float> b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector256<float> a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (nuint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                     }
                 }
@@ -6023,44 +6023,44 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 96);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(j));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::System.Runtime.Intrinsics.Vector128<float> a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (nuint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -6078,36 +6078,36 @@ namespace Samples
                             ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(j));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (nuint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                     }
                     else if (rest == 2)
@@ -6120,43 +6120,43 @@ namespace Samples
                             ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4 + j + 8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(j + 8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(4 + j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (nuint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (nuint)(4 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (nuint)(j + 8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (nuint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
@@ -6168,30 +6168,30 @@ namespace Samples
                             ref float b3 = ref At(ref w, 24);
                             ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128<float> acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                             for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
                                 ref float b2r = ref At(ref b2, r * 32);
                                 ref float b3r = ref At(ref b3, r * 32);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (nuint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (nuint)(4));
-                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(0));
-                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (nuint)(4));
-                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(0));
-                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (nuint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128<float> b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128<float> b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
-                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::System.Runtime.Intrinsics.Vector128<float> a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
@@ -6201,14 +6201,14 @@ namespace Samples
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (nuint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (nuint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (nuint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (nuint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (nuint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (nuint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (nuint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (nuint)(28));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                     }
                 }
@@ -6229,44 +6229,44 @@ namespace Samples
                         ref float b3 = ref At(ref w, j + 12);
                         ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 32);
-                        var acc0_0 = At(ref c0, j);
-                        var acc0_1 = At(ref c0, 1 + j);
-                        var acc0_2 = At(ref c0, 2 + j);
-                        var acc0_3 = At(ref c0, 3 + j);
-                        var acc0_4 = At(ref c0, j + 4);
-                        var acc0_5 = At(ref c0, 1 + j + 4);
-                        var acc0_6 = At(ref c0, 2 + j + 4);
-                        var acc0_7 = At(ref c0, 3 + j + 4);
-                        var acc0_8 = At(ref c0, j + 8);
-                        var acc0_9 = At(ref c0, 1 + j + 8);
-                        var acc0_10 = At(ref c0, 2 + j + 8);
-                        var acc0_11 = At(ref c0, 3 + j + 8);
-                        var acc0_12 = At(ref c0, j + 12);
-                        var acc0_13 = At(ref c0, 1 + j + 12);
-                        var acc0_14 = At(ref c0, 2 + j + 12);
-                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        float acc0_0 = At(ref c0, j);
+                        float acc0_1 = At(ref c0, 1 + j);
+                        float acc0_2 = At(ref c0, 2 + j);
+                        float acc0_3 = At(ref c0, 3 + j);
+                        float acc0_4 = At(ref c0, j + 4);
+                        float acc0_5 = At(ref c0, 1 + j + 4);
+                        float acc0_6 = At(ref c0, 2 + j + 4);
+                        float acc0_7 = At(ref c0, 3 + j + 4);
+                        float acc0_8 = At(ref c0, j + 8);
+                        float acc0_9 = At(ref c0, 1 + j + 8);
+                        float acc0_10 = At(ref c0, 2 + j + 8);
+                        float acc0_11 = At(ref c0, 3 + j + 8);
+                        float acc0_12 = At(ref c0, j + 12);
+                        float acc0_13 = At(ref c0, 1 + j + 12);
+                        float acc0_14 = At(ref c0, 2 + j + 12);
+                        float acc0_15 = At(ref c0, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
                             ref float b2r = ref At(ref b2, r * 32);
                             ref float b3r = ref At(ref b3, r * 32);
-                            var b0_ = At(ref b0r, 0);
-                            var b1_ = At(ref b0r, 1);
-                            var b2_ = At(ref b0r, 2);
-                            var b3_ = At(ref b0r, 3);
-                            var b4_ = At(ref b1r, 0);
-                            var b5_ = At(ref b1r, 1);
-                            var b6_ = At(ref b1r, 2);
-                            var b7_ = At(ref b1r, 3);
-                            var b8_ = At(ref b2r, 0);
-                            var b9_ = At(ref b2r, 1);
-                            var b10_ = At(ref b2r, 2);
-                            var b11_ = At(ref b2r, 3);
-                            var b12_ = At(ref b3r, 0);
-                            var b13_ = At(ref b3r, 1);
-                            var b14_ = At(ref b3r, 2);
-                            var b15_ = At(ref b3r, 3);
+                            float b0_ = At(ref b0r, 0);
+                            float b1_ = At(ref b0r, 1);
+                            float b2_ = At(ref b0r, 2);
+                            float b3_ = At(ref b0r, 3);
+                            float b4_ = At(ref b1r, 0);
+                            float b5_ = At(ref b1r, 1);
+                            float b6_ = At(ref b1r, 2);
+                            float b7_ = At(ref b1r, 3);
+                            float b8_ = At(ref b2r, 0);
+                            float b9_ = At(ref b2r, 1);
+                            float b10_ = At(ref b2r, 2);
+                            float b11_ = At(ref b2r, 3);
+                            float b12_ = At(ref b3r, 0);
+                            float b13_ = At(ref b3r, 1);
+                            float b14_ = At(ref b3r, 2);
+                            float b15_ = At(ref b3r, 3);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -6343,25 +6343,25 @@ namespace Samples
                     for (int j = 0; j < 32; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(32 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector512<float> c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -6380,25 +6380,25 @@ namespace Samples
                     for (int j = 0; j < 32; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(32 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector256<float> c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -6417,25 +6417,25 @@ namespace Samples
                     for (int j = 0; j < 32; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(32 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(64 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (nuint)(96 + j)));
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j)) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        global::System.Runtime.Intrinsics.Vector128<float> c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> h = o * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     }
                 }
             }
@@ -6454,18 +6454,18 @@ namespace Samples
                     for (int j = 0; j < 32; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                        float i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
+                        float f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
+                        float g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
+                        float o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * At(ref cPrevRow, j) + i * g;
-                        var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        float c = f * At(ref cPrevRow, j) + i * g;
+                        float tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
-                        var h = o * tanhC;
+                        float h = o * tanhC;
                         At(ref gatesRow, j) = i;
                         At(ref gatesRow, 32 + j) = f;
                         At(ref gatesRow, 64 + j) = g;
@@ -6513,32 +6513,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 16)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector512<float> o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector512<float> tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector512<float> f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector512<float> i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector512<float> df = dc * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector512<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector512<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector512<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector512<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector512<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector512<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -6557,32 +6557,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 8)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector256<float> o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector256<float> tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector256<float> f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector256<float> i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector256<float> df = dc * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector256<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector256<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector256<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector256<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector256<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector256<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -6601,32 +6601,32 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j += 4)
                     {
-                        var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (nuint)(j));
-                        var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (nuint)(j));
-                        var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (nuint)(j));
-                        var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(96 + j));
-                        var dtanhC = dh * o;
-                        var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (nuint)(j));
-                        var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(32 + j));
-                        var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(64 + j));
-                        var di = dc * g;
-                        var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (nuint)(j));
-                        var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
-                        var df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (nuint)(j));
-                        var dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (nuint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (nuint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (nuint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (nuint)(96 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (nuint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dh = dFromAbove + dhCarried;
+                        global::System.Runtime.Intrinsics.Vector128<float> o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dtanhC = dh * o;
+                        global::System.Runtime.Intrinsics.Vector128<float> tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
+                        global::System.Runtime.Intrinsics.Vector128<float> f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dcPrev = dc * f;
+                        global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128<float> di = dc * g;
+                        global::System.Runtime.Intrinsics.Vector128<float> i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
+                        global::System.Runtime.Intrinsics.Vector128<float> df = dc * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128<float> dfPre = df * f * (global::System.Runtime.Intrinsics.Vector128<float>.One - f);
+                        global::System.Runtime.Intrinsics.Vector128<float> dg = dc * i;
+                        global::System.Runtime.Intrinsics.Vector128<float> dgPre = dg * (global::System.Runtime.Intrinsics.Vector128<float>.One - g * g);
+                        global::System.Runtime.Intrinsics.Vector128<float> @do = dh * tanhC;
+                        global::System.Runtime.Intrinsics.Vector128<float> doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
@@ -6645,26 +6645,26 @@ namespace Samples
                     ref float dARow = ref At(ref dA, b * 128);
                     for (int j = 0; j < 32; j++)
                     {
-                        var dcCarried = At(ref dcNextRow, j);
-                        var dFromAbove = At(ref dHRow, j);
-                        var dhCarried = At(ref dhNextRow, j);
-                        var dh = dFromAbove + dhCarried;
-                        var o = At(ref gatesRow, 96 + j);
-                        var dtanhC = dh * o;
-                        var tanhC = At(ref keptTanhCRow, j);
-                        var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
-                        var f = At(ref gatesRow, 32 + j);
-                        var dcPrev = dc * f;
-                        var g = At(ref gatesRow, 64 + j);
-                        var di = dc * g;
-                        var i = At(ref gatesRow, j);
-                        var diPre = di * i * (1f - i);
-                        var df = dc * At(ref cPrevRow, j);
-                        var dfPre = df * f * (1f - f);
-                        var dg = dc * i;
-                        var dgPre = dg * (1f - g * g);
-                        var @do = dh * tanhC;
-                        var doPre = @do * o * (1f - o);
+                        float dcCarried = At(ref dcNextRow, j);
+                        float dFromAbove = At(ref dHRow, j);
+                        float dhCarried = At(ref dhNextRow, j);
+                        float dh = dFromAbove + dhCarried;
+                        float o = At(ref gatesRow, 96 + j);
+                        float dtanhC = dh * o;
+                        float tanhC = At(ref keptTanhCRow, j);
+                        float dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
+                        float f = At(ref gatesRow, 32 + j);
+                        float dcPrev = dc * f;
+                        float g = At(ref gatesRow, 64 + j);
+                        float di = dc * g;
+                        float i = At(ref gatesRow, j);
+                        float diPre = di * i * (1f - i);
+                        float df = dc * At(ref cPrevRow, j);
+                        float dfPre = df * f * (1f - f);
+                        float dg = dc * i;
+                        float dgPre = dg * (1f - g * g);
+                        float @do = dh * tanhC;
+                        float doPre = @do * o * (1f - o);
                         At(ref dcNextRow, j) = dcPrev;
                         At(ref dARow, j) = diPre;
                         At(ref dARow, 32 + j) = dfPre;

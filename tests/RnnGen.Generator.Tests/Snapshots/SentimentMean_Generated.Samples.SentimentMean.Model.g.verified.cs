@@ -122,7 +122,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.17677669f); // lstm.weight_ih_l0 ~ U(±1/√32)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.17677669f); // lstm.weight_hh_l0 ~ U(±1/√32)
@@ -171,7 +171,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (value < 1 || value > 64)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads must be between 1 and 64.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "Threads must be between 1 and 64.");
                 }
                 if (value == Threads)
                 {
@@ -213,7 +213,7 @@ namespace Samples
             ValidateInputs(inputs, lengths);
             if (outputs.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold BatchSize × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold BatchSize × OutputSize = {BatchSize * OutputSteps * OutputSize} floats, but holds {outputs.Length}.", "outputs");
             }
 
             BeginPass(inputs, lengths);
@@ -312,7 +312,7 @@ namespace Samples
             ValidateTargets(targets, lengths);
             if (RealRows(lengths) == 0)
             {
-                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", nameof(lengths));
+                throw new global::System.ArgumentException("Every sequence has length 0, so there is no loss.", "lengths");
             }
 
             BeginPass(inputs, lengths);
@@ -353,13 +353,13 @@ namespace Samples
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", nameof(outputGradients));
+                throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
             }
 
-            var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
-                var destination = dy.Slice(b * OutputSize, OutputSize);
+                global::System.Span<float> destination = dy.Slice(b * OutputSize, OutputSize);
                 if (_lengths[b] > 0)
                 {
                     outputGradients.Slice(b * OutputSize, OutputSize).CopyTo(destination);
@@ -383,7 +383,7 @@ namespace Samples
         {
             if (lengths.Length != BatchSize)
             {
-                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", nameof(lengths));
+                throw new global::System.ArgumentException($"lengths must hold BatchSize = {BatchSize} values, but holds {lengths.Length}.", "lengths");
             }
         }
 
@@ -394,7 +394,7 @@ namespace Samples
             {
                 if ((uint)lengths[b] > SequenceLength)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
+                    throw new global::System.ArgumentOutOfRangeException("lengths", lengths[b], $"The length of sequence {b} is outside 0 … SequenceLength = {SequenceLength}.");
                 }
             }
         }
@@ -430,7 +430,7 @@ namespace Samples
         {
             if (inputs.Length != BatchSize * SequenceLength)
             {
-                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", nameof(inputs));
+                throw new global::System.ArgumentException($"inputs must hold BatchSize × SequenceLength = {BatchSize * SequenceLength} token ids, but holds {inputs.Length}.", "inputs");
             }
             for (int b = 0; b < BatchSize; b++)
             {
@@ -440,7 +440,7 @@ namespace Samples
                     int i = (b * SequenceLength) + t;
                     if ((uint)inputs[i] >= InputSize)
                     {
-                        throw new global::System.ArgumentOutOfRangeException(nameof(inputs), inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
+                        throw new global::System.ArgumentOutOfRangeException("inputs", inputs[i], $"Token id at index {i} is outside the vocabulary 0 … {InputSize - 1}.");
                     }
                 }
             }
@@ -450,13 +450,13 @@ namespace Samples
         {
             if (targets.Length != BatchSize)
             {
-                throw new global::System.ArgumentException($"targets must hold BatchSize = {BatchSize} class ids, but holds {targets.Length}.", nameof(targets));
+                throw new global::System.ArgumentException($"targets must hold BatchSize = {BatchSize} class ids, but holds {targets.Length}.", "targets");
             }
             for (int b = 0; b < BatchSize; b++)
             {
                 if (LengthOf(lengths, b) > 0 && (uint)targets[b] >= OutputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(targets), targets[b], $"Target class of sequence {b} is outside 0 … {OutputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("targets", targets[b], $"Target class of sequence {b} is outside 0 … {OutputSize - 1}.");
                 }
             }
         }
@@ -522,7 +522,7 @@ namespace Samples
         {
             if (_disposed)
             {
-                throw new global::System.ObjectDisposedException(GetType().FullName);
+                throw new global::System.ObjectDisposedException(((object)this).GetType().FullName);
             }
         }
 
@@ -541,7 +541,7 @@ namespace Samples
             return layer switch
             {
                 0 => 32,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -554,7 +554,7 @@ namespace Samples
             return layer switch
             {
                 0 => 32,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -567,7 +567,7 @@ namespace Samples
             return layer switch
             {
                 0 => true,
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -581,7 +581,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0H0, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -595,7 +595,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0C0, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -609,7 +609,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0HT, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -623,7 +623,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0CT, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -637,7 +637,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DH0, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -651,7 +651,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DC0, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -665,7 +665,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DHT, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
 
@@ -679,7 +679,7 @@ namespace Samples
             return layer switch
             {
                 0 => _activations.AsSpan(Layout.S0DCT, BatchSize * 32),
-                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
             };
         }
         /// <summary>
@@ -746,11 +746,11 @@ namespace Samples
             state.ThrowIfDisposed();
             if ((uint)token >= InputSize)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
+                throw new global::System.ArgumentOutOfRangeException("token", token, $"Token id is outside the vocabulary 0 … {InputSize - 1}.");
             }
             if (output.Length != OutputSize)
             {
-                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", nameof(output));
+                throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
             EnsurePacked();
@@ -774,9 +774,9 @@ namespace Samples
                 1);
 
             // The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it
-            var sum = state.Buffer.AsSpan(Layout.StateReadoutSum, 32);
-            var top = state.Buffer.AsSpan(Layout.State0H, 32);
-            var readout = _stepScratch.AsSpan(Layout.StepReadout, 32);
+            global::System.Span<float> sum = state.Buffer.AsSpan(Layout.StateReadoutSum, 32);
+            global::System.Span<float> top = state.Buffer.AsSpan(Layout.State0H, 32);
+            global::System.Span<float> readout = _stepScratch.AsSpan(Layout.StepReadout, 32);
             ref float steps = ref Kernels.At(ref s, Layout.StateReadoutCount);
             steps += 1f;
             float scale = 1f / steps;
@@ -823,7 +823,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Buffer.AsSpan(Layout.State0H, 32),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -836,7 +836,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Buffer.AsSpan(Layout.State0C, 32),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -847,7 +847,7 @@ namespace Samples
                 ThrowIfDisposed();
                 if (destination is not State target)
                 {
-                    throw new global::System.ArgumentException("destination must be a state of the same model type.", nameof(destination));
+                    throw new global::System.ArgumentException("destination must be a state of the same model type.", "destination");
                 }
                 target.ThrowIfDisposed();
                 Buffer.AsSpan().CopyTo(target.Buffer.AsSpan());
@@ -868,7 +868,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(State));
+                    throw new global::System.ObjectDisposedException("State");
                 }
             }
         }
@@ -893,7 +893,7 @@ namespace Samples
             ThrowIfDisposed();
             if (count < 1 || count > StreamBatch.MaxCount)
             {
-                throw new global::System.ArgumentOutOfRangeException(nameof(count), count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
+                throw new global::System.ArgumentOutOfRangeException("count", count, $"A stream batch holds 1 … {StreamBatch.MaxCount} streams.");
             }
             return new StreamBatch(count);
         }
@@ -916,22 +916,22 @@ namespace Samples
             int count = streams.Count;
             if (tokens.Length != count)
             {
-                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", nameof(tokens));
+                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
             }
             if (outputs.Length != count * OutputSize)
             {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", nameof(outputs));
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            var x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
                 int token = tokens[r];
                 if ((uint)token >= InputSize)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                    throw new global::System.ArgumentOutOfRangeException("tokens", token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
                 }
                 embedding.Slice(token * 16, 16).CopyTo(x.Slice(r * 16, 16));
             }
@@ -965,7 +965,7 @@ namespace Samples
         /// <summary>One participant's share of a batched step: streams [start, start + rows).</summary>
         private void StreamsBody(int worker)
         {
-            var streams = _steppingStreams!;
+            StreamBatch streams = _steppingStreams!;
             int workers = _team?.Count ?? 1;
             int start = ShareStart(streams.Count, worker, workers, 4);
             int rows = ShareStart(streams.Count, worker + 1, workers, 4) - start;
@@ -1007,9 +1007,9 @@ namespace Samples
             // The mean readout so far, per stream: Σ += h, steps += 1, r = Σ · (1 / steps), as Step computes it
             for (int r = start; r < start + rows; r++)
             {
-                var sum = streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * 32), 32);
-                var top = streams.Buffer.AsSpan((Layout.State0H * count) + (r * 32), 32);
-                var readout = streams.Buffer.AsSpan(streams.Readout + (r * 32), 32);
+                global::System.Span<float> sum = streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * 32), 32);
+                global::System.Span<float> top = streams.Buffer.AsSpan((Layout.State0H * count) + (r * 32), 32);
+                global::System.Span<float> readout = streams.Buffer.AsSpan(streams.Readout + (r * 32), 32);
                 ref float steps = ref Kernels.At(ref s, (Layout.StateReadoutCount * count) + r);
                 steps += 1f;
                 float scale = 1f / steps;
@@ -1109,7 +1109,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Field(Layout.State0H, 32, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1124,7 +1124,7 @@ namespace Samples
                 return layer switch
                 {
                     0 => Field(Layout.State0C, 32, stream),
-                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Layer index must be in 0 … LayerCount − 1."),
+                    _ => throw new global::System.ArgumentOutOfRangeException("layer", layer, "Layer index must be in 0 … LayerCount − 1."),
                 };
             }
 
@@ -1183,7 +1183,7 @@ namespace Samples
             {
                 if ((uint)stream >= (uint)Count)
                 {
-                    throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, "Stream index must be in 0 … Count − 1.");
+                    throw new global::System.ArgumentOutOfRangeException("stream", stream, "Stream index must be in 0 … Count − 1.");
                 }
             }
 
@@ -1191,7 +1191,7 @@ namespace Samples
             {
                 if (_disposed)
                 {
-                    throw new global::System.ObjectDisposedException(nameof(StreamBatch));
+                    throw new global::System.ObjectDisposedException("StreamBatch");
                 }
             }
         }
@@ -1200,8 +1200,8 @@ namespace Samples
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
             EnsurePacked();
-            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 256);
-            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 256);
+            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1240,13 +1240,13 @@ namespace Samples
             int rows = ShareStart(BatchSize, worker + 1, workers, 4) - r0;
             for (int b = r0; b < r0 + rows; b++)
             {
-                var readout = _activations.AsSpan(Layout.R + (b * 32), 32);
+                global::System.Span<float> readout = _activations.AsSpan(Layout.R + (b * 32), 32);
                 // R[b] = (Σ_{t < length} h_t) · (1 / length), summed in step order (as Step does); 0 for length 0
                 readout.Clear();
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    var h = _activations.AsSpan(Layout.S0H + ((((t + 1) * BatchSize) + b) * 32), 32);
+                    global::System.Span<float> h = _activations.AsSpan(Layout.S0H + ((((t + 1) * BatchSize) + b) * 32), 32);
                     for (int j = 0; j < readout.Length; j++)
                     {
                         readout[j] += h[j];
@@ -1350,8 +1350,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of rows (sequences) [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            var y = _activations.AsSpan(Layout.Y, BatchSize * OutputSize);
-            var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
+            global::System.Span<float> y = _activations.AsSpan(Layout.Y, BatchSize * OutputSize);
+            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1395,15 +1395,15 @@ namespace Samples
             }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
-            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
+            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
+            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    var source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
-                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
+                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
+                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1434,12 +1434,12 @@ namespace Samples
                 Kernels.AccumulateInputGradient_2x32(ref Kernels.At(ref a, Layout.DY + (r0 * 2)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.DR + (r0 * 32)), rows);
                 for (int b = r0; b < r0 + rows; b++)
                 {
-                    var dr = _activations.AsSpan(Layout.DR + (b * 32), 32);
+                    global::System.Span<float> dr = _activations.AsSpan(Layout.DR + (b * 32), 32);
                     int length = _lengths[b];
                     float scale = length == 0 ? 0f : 1f / length;
                     for (int t = 0; t < SequenceLength; t++)
                     {
-                        var dh = _activations.AsSpan(Layout.S0DH + (((t * BatchSize) + b) * 32), 32);
+                        global::System.Span<float> dh = _activations.AsSpan(Layout.S0DH + (((t * BatchSize) + b) * 32), 32);
                         if (t < length)
                         {
                             for (int j = 0; j < dh.Length; j++)
@@ -1533,16 +1533,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                var carried = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
-                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                var carried = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
-                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
+                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
+                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
