@@ -130,6 +130,87 @@ namespace RnnGen.Runtime.Tests
             Assert.Equal(0, optimizer.StepCount);
         }
 
+        /// <summary>
+        /// Adam decides most vector lanes without the square root and divisions (see Adam.Check): on
+        /// extreme values of every kind its decision and its result equal those of each element updated
+        /// alone, which takes the scalar path that computes every update in full.
+        /// </summary>
+        [Fact]
+        public void AdamsQuickCheck_DecidesAsTheFullUpdate_OnExtremeValues()
+        {
+            const int Length = 64;
+            var random = new Random(20261203);
+            float Extreme()
+            {
+                int kind = random.Next(40);
+                if (kind == 0)
+                {
+                    return float.NaN;
+                }
+
+                if (kind == 1)
+                {
+                    return random.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity;
+                }
+
+                // Log-uniform magnitudes from below float's smallest normal to its largest value.
+                float magnitude = (float)Math.Pow(10, -40 + (78.5 * random.NextDouble()));
+                return random.Next(2) == 0 ? magnitude : -magnitude;
+            }
+
+            int refused = 0, taken = 0;
+            for (int trial = 0; trial < 400; trial++)
+            {
+                float lr = new[] { 1e-3f, 1f, 1e30f, 3e38f }[random.Next(4)];
+                float epsilon = new[] { 1e-8f, 0f, 1e-30f }[random.Next(3)];
+                float decay = random.Next(3) == 0 ? 0.1f : 0f;
+
+                // Mostly ordinary values, with a few extreme elements per trial.
+                float Value(float ordinary) => random.Next(100) == 0 ? Extreme() : ordinary * (float)(random.NextDouble() - 0.5);
+                var p = Enumerable.Range(0, Length).Select(_ => Value(2f)).ToArray();
+                var g = Enumerable.Range(0, Length).Select(_ => Value(0.1f)).ToArray();
+                var m = Enumerable.Range(0, Length).Select(_ => Value(0.01f)).ToArray();
+                var v = Enumerable.Range(0, Length).Select(_ => Math.Abs(Value(1e-4f))).ToArray();
+
+                using var whole = new TestParameters(("w", new[] { Length }));
+                p.CopyTo(whole.Values.AsSpan());
+                g.CopyTo(whole.Gradients.AsSpan());
+                using var adam = new Adam(whole.List, lr, epsilon: epsilon, weightDecay: decay);
+                m.CopyTo(adam.StateBuffers[0].Buffer.AsSpan());
+                v.CopyTo(adam.StateBuffers[1].Buffer.AsSpan());
+
+                bool expected = true;
+                var expectedValues = new float[Length];
+                for (int i = 0; i < Length; i++)
+                {
+                    using var alone = new TestParameters(("w", new[] { 1 }));
+                    alone.Values.AsSpan()[0] = p[i];
+                    alone.Gradients.AsSpan()[0] = g[i];
+                    using var single = new Adam(alone.List, lr, epsilon: epsilon, weightDecay: decay);
+                    single.StateBuffers[0].Buffer.AsSpan()[0] = m[i];
+                    single.StateBuffers[1].Buffer.AsSpan()[0] = v[i];
+                    expected &= single.Step();
+                    expectedValues[i] = alone.Values.AsSpan()[0];
+                }
+
+                Assert.Equal(expected, adam.Step());
+                if (expected)
+                {
+                    taken++;
+                    Assert.Equal(expectedValues, whole.SnapshotValues());
+                }
+                else
+                {
+                    refused++;
+                    Assert.Equal(p, whole.SnapshotValues());
+                }
+            }
+
+            // Both outcomes are well represented, or the test would prove little.
+            Assert.InRange(refused, 40, 360);
+            Assert.InRange(taken, 40, 360);
+        }
+
         [Fact]
         public void ClipByGlobalNorm_ErrorIfNonFinite_NamesTheParameter_AndLeavesGradientsUnchanged()
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RnnGen.Optimizers
@@ -131,59 +132,144 @@ namespace RnnGen.Optimizers
         /// <summary>One parameter's update; writes only when <paramref name="commit"/>; returns whether every new value is finite.</summary>
         private static bool Update(Span<float> values, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, in Constants c, bool commit)
         {
-            // torch.lerp(start, end, w) = start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w).
-            bool lerpFromStart = c.AveragingWeight < 0.5f;
-            float lerpWeight = lerpFromStart ? c.AveragingWeight : 1f - c.AveragingWeight;
-            int i = 0;
+            if (!commit)
+            {
+                return Check(values, gradients, firstMoment, secondMoment, in c);
+            }
 
-            // Refused when a finite value would become NaN or infinite (see NonFiniteCheck).
-            bool badScalar = false;
+            Apply(values, gradients, firstMoment, secondMoment, in c);
+            return true;
+        }
+
+        /// <summary>
+        /// Whether the update would turn a finite value of the parameter or either moment into NaN or
+        /// ±∞ (see <see cref="NonFiniteCheck"/>). Writes nothing.
+        /// </summary>
+        /// <remarks>
+        /// Most lanes are settled without the square root and the divisions, which are most of the cost
+        /// of the update: when the old values, the new moments and m̂·lr/(1 − β₁ᵗ) are finite, that
+        /// numerator is at most ε·10³⁷ in size and the parameter at most 10³⁸, the new parameter is
+        /// finite, because the denominator √ŝ/√(1 − β₂ᵗ) + ε is at least ε (rounding is monotonic): the
+        /// quotient is at most about 10³⁷ and the sum at most about 1.1·10³⁸ &lt; 3.4·10³⁸. Any other
+        /// lane (ε = 0, a huge step or parameter, a value that is not finite) computes the update as
+        /// <see cref="Apply"/> does and checks each value.
+        /// </remarks>
+        private static bool Check(ReadOnlySpan<float> values, ReadOnlySpan<float> gradients, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, in Constants c)
+        {
+            Constants k = c;
+            float stepLimit = k.Epsilon * 1e37f;
+            int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 Vector<int> bad = Vector<int>.Zero;
+                ReadOnlySpan<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
+                ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                ReadOnlySpan<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(firstMoment);
+                ReadOnlySpan<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(secondMoment);
+                Vector<float> zero = Vector<float>.Zero;
+                for (int v = 0; v < p.Length; v++)
+                {
+                    Vector<float> mean = m[v], square = s[v];
+                    Moments(p[v], g[v], ref mean, ref square, in k);
+                    Vector<float> numerator = mean * k.NegativeStepSize;
+                    Vector<int> safe = Vector.Equals((p[v] * zero) + (m[v] * zero) + (s[v] * zero) + (square * zero) + (numerator * zero), zero)
+                        & Vector.LessThanOrEqual(Vector.Abs(numerator), new Vector<float>(stepLimit))
+                        & Vector.LessThanOrEqual(Vector.Abs(p[v]), new Vector<float>(1e38f));
+                    if (!Vector.EqualsAll(safe, new Vector<int>(-1)))
+                    {
+                        Vector<float> value = p[v];
+                        mean = m[v];
+                        square = s[v];
+                        Formula(ref value, g[v], ref mean, ref square, in k);
+                        bad |= NonFiniteCheck.Newly(p[v], value) | NonFiniteCheck.Newly(m[v], mean) | NonFiniteCheck.Newly(s[v], square);
+                    }
+                }
+
+                if (!Vector.EqualsAll(bad, Vector<int>.Zero))
+                {
+                    return false;
+                }
+
+                i = p.Length * Vector<float>.Count;
+            }
+
+            for (; i < values.Length; i++)
+            {
+                float mean = firstMoment[i], square = secondMoment[i], value = values[i];
+                Formula(ref value, gradients[i], ref mean, ref square, in k);
+                if (NonFiniteCheck.Newly(values[i], value) || NonFiniteCheck.Newly(firstMoment[i], mean) || NonFiniteCheck.Newly(secondMoment[i], square))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Writes the update: the same formula, so the same bits, as <see cref="Check"/> tested.</summary>
+        private static void Apply(Span<float> values, ReadOnlySpan<float> gradients, Span<float> firstMoment, Span<float> secondMoment, in Constants c)
+        {
+            Constants k = c;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(values);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(firstMoment);
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(secondMoment);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gradient = (c.WeightDecay == 0f ? g[v] : g[v] + (p[v] * c.WeightDecay));
-                    Vector<float> mean = m[v];
-                    mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
-                    Vector<float> square = (s[v] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
-                    Vector<float> denominator = (Vector.SquareRoot(square) / new Vector<float>(c.BiasCorrection2Sqrt)) + new Vector<float>(c.Epsilon);
-                    Vector<float> value = p[v] + ((mean * c.NegativeStepSize) / denominator);
-                    bad |= NonFiniteCheck.Newly(p[v], value) | NonFiniteCheck.Newly(m[v], mean) | NonFiniteCheck.Newly(s[v], square);
-                    if (commit)
-                    {
-                        m[v] = mean;
-                        s[v] = square;
-                        p[v] = value;
-                    }
+                    Formula(ref p[v], g[v], ref m[v], ref s[v], in k);
                 }
 
-                badScalar = !Vector.EqualsAll(bad, Vector<int>.Zero);
                 i = p.Length * Vector<float>.Count;
             }
 
             for (; i < values.Length; i++)
             {
-                float gradient = (c.WeightDecay == 0f ? gradients[i] : gradients[i] + (values[i] * c.WeightDecay));
-                float mean = firstMoment[i];
-                mean = lerpFromStart ? mean + ((gradient - mean) * lerpWeight) : gradient - ((gradient - mean) * lerpWeight);
-                float square = (secondMoment[i] * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
-                float denominator = (MathF.Sqrt(square) / c.BiasCorrection2Sqrt) + c.Epsilon;
-                float value = values[i] + ((mean * c.NegativeStepSize) / denominator);
-                badScalar |= NonFiniteCheck.Newly(values[i], value) | NonFiniteCheck.Newly(firstMoment[i], mean) | NonFiniteCheck.Newly(secondMoment[i], square);
-                if (commit)
-                {
-                    firstMoment[i] = mean;
-                    secondMoment[i] = square;
-                    values[i] = value;
-                }
+                Formula(ref values[i], gradients[i], ref firstMoment[i], ref secondMoment[i], in k);
+            }
+        }
+
+        /// <summary>
+        /// One Adam update of a vector of elements, in place:
+        /// g ← g + λ·p; m ← lerp(m, g, 1 − β₁); s ← β₂·s + (1 − β₂)·g²; p ← p − lr/(1 − β₁ᵗ) · m / (√s / √(1 − β₂ᵗ) + ε).
+        /// torch.lerp(start, end, w) = start + w·(end − start) for w &lt; 0.5, else end − (end − start)·(1 − w).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Formula(ref Vector<float> value, Vector<float> gradient, ref Vector<float> mean, ref Vector<float> square, in Constants c)
+        {
+            Moments(value, gradient, ref mean, ref square, in c);
+            Vector<float> denominator = (Vector.SquareRoot(square) / new Vector<float>(c.BiasCorrection2Sqrt)) + new Vector<float>(c.Epsilon);
+            value += (mean * c.NegativeStepSize) / denominator;
+        }
+
+        /// <summary>The moments' part of <see cref="Formula(ref Vector{float}, Vector{float}, ref Vector{float}, ref Vector{float}, in Constants)"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Moments(Vector<float> value, Vector<float> gradient, ref Vector<float> mean, ref Vector<float> square, in Constants c)
+        {
+            if (c.WeightDecay != 0f)
+            {
+                gradient += value * c.WeightDecay;
             }
 
-            return !badScalar;
+            mean = c.LerpFromStart ? mean + ((gradient - mean) * c.LerpWeight) : gradient - ((gradient - mean) * c.LerpWeight);
+            square = (square * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
+        }
+
+        /// <inheritdoc cref="Formula(ref Vector{float}, Vector{float}, ref Vector{float}, ref Vector{float}, in Constants)"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Formula(ref float value, float gradient, ref float mean, ref float square, in Constants c)
+        {
+            if (c.WeightDecay != 0f)
+            {
+                gradient += value * c.WeightDecay;
+            }
+
+            mean = c.LerpFromStart ? mean + ((gradient - mean) * c.LerpWeight) : gradient - ((gradient - mean) * c.LerpWeight);
+            square = (square * c.Beta2) + ((gradient * c.OneMinusBeta2) * gradient);
+            float denominator = (MathF.Sqrt(square) / c.BiasCorrection2Sqrt) + c.Epsilon;
+            value += (mean * c.NegativeStepSize) / denominator;
         }
 
         private readonly struct Constants
@@ -197,6 +283,8 @@ namespace RnnGen.Optimizers
                 BiasCorrection2Sqrt = biasCorrection2Sqrt;
                 Epsilon = epsilon;
                 NegativeStepSize = negativeStepSize;
+                LerpFromStart = averagingWeight < 0.5f;
+                LerpWeight = LerpFromStart ? averagingWeight : 1f - averagingWeight;
             }
 
             public float WeightDecay { get; }
@@ -212,6 +300,10 @@ namespace RnnGen.Optimizers
             public float Epsilon { get; }
 
             public float NegativeStepSize { get; }
+
+            public bool LerpFromStart { get; }
+
+            public float LerpWeight { get; }
         }
     }
 }

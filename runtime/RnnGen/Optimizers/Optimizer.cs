@@ -19,8 +19,8 @@ namespace RnnGen.Optimizers
     /// (a NaN or infinite gradient, or an update that overflows) is refused as a whole: <see cref="Step"/>
     /// returns <see langword="false"/>, counts it in <see cref="SkippedSteps"/>, and leaves every
     /// parameter, every state buffer and <see cref="StepCount"/> unchanged, as PyTorch's AMP
-    /// gradient scaler skips steps with non-finite gradients. To do so the update is computed twice:
-    /// once to check it, once to write it.
+    /// gradient scaler skips steps with non-finite gradients. To do so the update is checked in a pass
+    /// that writes nothing, then written.
     /// </para>
     /// <para>Instances are not thread-safe.</para>
     /// </remarks>
