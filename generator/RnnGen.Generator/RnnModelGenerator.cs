@@ -11,8 +11,8 @@ namespace RnnGen.Generator;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class RnnModelGenerator : IIncrementalGenerator
 {
-    /// <summary>The version written into [GeneratedCode] attributes.</summary>
-    internal const string Version = "0.1.0";
+    /// <summary>The version written into [GeneratedCode] attributes: the package's (see <see cref="BuildInfo"/>).</summary>
+    internal const string Version = BuildInfo.Version;
 
     /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
     internal static class TrackingNames

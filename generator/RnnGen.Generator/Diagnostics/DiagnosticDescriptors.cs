@@ -127,7 +127,8 @@ internal static class DiagnosticDescriptors
         "'{0}' has {1} but no [RnnModel], so RnnGen ignores them; add [RnnModel(SequenceLength = …, BatchSize = …)] to make it a model, or remove them",
         Category,
         DiagnosticSeverity.Warning,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("RNNG023"));
 
     public static readonly DiagnosticDescriptor MemberClash = Error(
         "RNNG024",
@@ -168,5 +169,8 @@ internal static class DiagnosticDescriptors
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    /// <summary>The diagnostic's row in docs/diagnostics.md, which has an anchor named after the lower-case ID.</summary>
+    internal static string HelpLink(string id) => BuildInfo.DiagnosticsHelp + "#" + id.ToLowerInvariant();
 }

@@ -1,0 +1,161 @@
+using System;
+using System.IO;
+using RnnGen;
+using RnnGen.Cells;
+using RnnGen.Optimizers;
+using static RnnGen.Cells.CellMath;
+
+// Every kind of layer a user declares, trained a little, saved, loaded into a fresh model and
+// streamed: the whole public path through the package. Exit code 0 when every check holds.
+Console.WriteLine("RnnGen consumer on " + System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+int failures = 0;
+void Check(bool condition, string what)
+{
+    Console.WriteLine((condition ? "ok   " : "FAIL ") + what);
+    failures += condition ? 0 : 1;
+}
+
+string directory = Path.Combine(Path.GetTempPath(), "rnngen-consumer-" + Environment.ProcessId);
+Directory.CreateDirectory(directory);
+try
+{
+    // A char-level LSTM: tokens in, next-token logits out.
+    {
+        using var model = new CharModel(seed: 1);
+        using var adam = new Adam(model.Parameters, 1e-2f);
+        var random = new RandomSource(3);
+        int[] tokens = new int[CharModel.BatchSize * CharModel.SequenceLength];
+        int[] targets = new int[tokens.Length];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = random.NextInt(CharModel.Vocabulary);
+            targets[i] = (tokens[i] + 1) % CharModel.Vocabulary;
+        }
+
+        float first = 0, last = 0;
+        for (int step = 0; step < 60; step++)
+        {
+            last = model.TrainStep(tokens, targets);
+            first = step == 0 ? last : first;
+            GradientClipping.ClipByGlobalNorm(model.Parameters, 5f);
+            adam.Step();
+        }
+
+        Check(last < 0.5f * first, $"LSTM char model learns (loss {first:F3} -> {last:F3})");
+        string path = Path.Combine(directory, "char.safetensors");
+        model.Save(path);
+        using var loaded = new CharModel(seed: 2);
+        loaded.Load(path);
+        float[] expected = new float[tokens.Length * CharModel.OutputSize];
+        float[] actual = new float[expected.Length];
+        model.Forward(tokens, expected);
+        loaded.Forward(tokens, actual);
+        Check(expected.AsSpan().SequenceEqual(actual), "LSTM char model: saved and loaded weights give the same outputs");
+
+        using var state = loaded.NewState();
+        float[] logits = new float[CharModel.OutputSize];
+        bool same = true;
+        for (int t = 0; t < CharModel.SequenceLength; t++)
+        {
+            loaded.Step(state, tokens[t], logits);
+            same &= logits.AsSpan().SequenceEqual(actual.AsSpan(t * CharModel.OutputSize, CharModel.OutputSize));
+        }
+
+        Check(same, "LSTM char model: streaming reproduces Forward bit for bit");
+    }
+
+    // Float features through a GRU, a MUT and a cell written in C#, with a mean-squared-error head.
+    {
+        using var model = new Regressor(seed: 1);
+        using var adam = new Adam(model.Parameters, 1e-2f);
+        var random = new RandomSource(5);
+        float[] inputs = new float[Regressor.BatchSize * Regressor.SequenceLength * Regressor.InputSize];
+        float[] targets = new float[Regressor.BatchSize * Regressor.SequenceLength * Regressor.OutputSize];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = random.NextGaussian();
+        }
+
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = 0.5f * inputs[(i / Regressor.OutputSize) * Regressor.InputSize];
+        }
+
+        float first = 0, last = 0;
+        for (int step = 0; step < 80; step++)
+        {
+            last = model.TrainStep(inputs, targets);
+            first = step == 0 ? last : first;
+            adam.Step();
+        }
+
+        Check(last < 0.5f * first, $"GRU + MUT + C# cell regressor learns (loss {first:F4} -> {last:F4})");
+        string path = Path.Combine(directory, "regressor.safetensors");
+        model.Save(path);
+        using var loaded = new Regressor(seed: 9);
+        loaded.Load(path);
+        float[] expected = new float[targets.Length];
+        float[] actual = new float[targets.Length];
+        model.Forward(inputs, expected);
+        loaded.Forward(inputs, actual);
+        Check(expected.AsSpan().SequenceEqual(actual), "regressor: saved and loaded weights give the same outputs");
+
+        using var state = loaded.NewState();
+        float[] output = new float[Regressor.OutputSize];
+        bool same = true;
+        for (int t = 0; t < Regressor.SequenceLength; t++)
+        {
+            loaded.Step(state, inputs.AsSpan(t * Regressor.InputSize, Regressor.InputSize), output);
+            same &= output.AsSpan().SequenceEqual(actual.AsSpan(t * Regressor.OutputSize, Regressor.OutputSize));
+        }
+
+        Check(same, "regressor: streaming reproduces Forward bit for bit");
+        try
+        {
+            inputs[3] = float.NaN;
+            model.Forward(inputs, expected);
+            Check(false, "a NaN input is refused");
+        }
+        catch (ArgumentException)
+        {
+            Check(true, "a NaN input is refused");
+        }
+    }
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
+
+Console.WriteLine(failures == 0 ? "consumer: every check holds" : $"consumer: {failures} checks failed");
+return failures == 0 ? 0 : 1;
+
+[RnnModel(SequenceLength = 16, BatchSize = 4)]
+[Embedding(Vocabulary = 11, Dimensions = 8)]
+[Lstm(Hidden = 24, Layers = 2)]
+[Dense(Outputs = 11)]
+[SoftmaxCrossEntropy]
+public partial class CharModel
+{
+    public const int Vocabulary = 11;
+}
+
+[RnnModel(SequenceLength = 12, BatchSize = 4)]
+[Input(Features = 3)]
+[Gru(Hidden = 12)]
+[Mut(Hidden = 12, Variant = MutVariant.Mut2)]
+[Cell(typeof(LeakyCell), Hidden = 10)]
+[Dense(Outputs = 2)]
+[MeanSquaredError]
+public partial class Regressor;
+
+/// <summary>A leaky tanh unit: h ← (1 − a)·h + a·tanh(W·x + U·h + b), with a learned gate a.</summary>
+[RecurrentCell]
+public static class LeakyCell
+{
+    public static void Step(Units x, ref Units h, CellParameters p)
+    {
+        Units a = Sigmoid(p.Linear("xa", x) + p.Linear("ha", h) + p.Bias("a"));
+        h = (1 - a) * h + a * Tanh(p.Linear("xh", x) + p.Linear("hh", h) + p.Bias("h"));
+    }
+}
