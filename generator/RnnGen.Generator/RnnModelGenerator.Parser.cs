@@ -105,6 +105,43 @@ public sealed partial class RnnModelGenerator
             }
         }
 
+        /// <summary>
+        /// The type named <c>var</c> that the generated members of <paramref name="type"/> would see
+        /// (declared in one of its namespaces, imported, nested in the class or its bases, or the class
+        /// itself), as its display string; <see langword="null"/> when there is none. Such a type turns
+        /// every <c>var x = …</c> of the generated code into a declaration of that type.
+        /// </summary>
+        private static string? TypeNamedVar(INamedTypeSymbol type, List<TypeDeclarationSyntax> declarations, SemanticModel semanticModel)
+        {
+            static bool IsVar(ISymbol s) => s is INamedTypeSymbol { Arity: 0 };
+
+            foreach (var declaration in declarations)
+            {
+                // Inside the class body, lookup sees its nested types and those of its bases too;
+                // without a body (class C;), the namespace scope at the declaration.
+                int position = declaration.OpenBraceToken.IsMissing || declaration.OpenBraceToken.IsKind(SyntaxKind.None)
+                    ? declaration.SpanStart
+                    : declaration.OpenBraceToken.Span.End;
+                var model = declaration.SyntaxTree == semanticModel.SyntaxTree
+                    ? semanticModel
+                    : semanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree);
+                if (model.LookupNamespacesAndTypes(position, name: "var").FirstOrDefault(IsVar) is { } found)
+                {
+                    return found.ToDisplayString();
+                }
+            }
+
+            for (var t = type; t is not null; t = t.BaseType)
+            {
+                if (t.GetTypeMembers("var").FirstOrDefault(IsVar) is { } nested)
+                {
+                    return nested.ToDisplayString();
+                }
+            }
+
+            return null;
+        }
+
         private static ParseResult ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
@@ -152,6 +189,11 @@ public sealed partial class RnnModelGenerator
             {
                 Report(DiagnosticDescriptors.UnsupportedClass, LocationInfo.From(primary.ParameterList!.GetLocation()), type.Name,
                     "it has a primary constructor, which the generated constructor cannot call; declare the parameters as members, or a constructor that calls this(seed)");
+            }
+            else if (TypeNamedVar(type, declarations, context.SemanticModel) is { } hiding)
+            {
+                Report(DiagnosticDescriptors.UnsupportedClass, null, type.Name,
+                    $"a type named 'var' ({hiding}) is visible here, and the generated code declares its locals with C#'s 'var', which that type would replace; rename the type (C# warns about lower-case type names, CS8981)");
             }
 
             // A compile error in an attribute of the class (an argument that does not bind, is not a

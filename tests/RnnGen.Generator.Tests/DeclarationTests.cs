@@ -115,7 +115,7 @@ public sealed class DeclarationTests
     [Theory]
     [InlineData("namespace @class.@int;", "@event")]
     [InlineData("", "@class")]
-    [InlineData("namespace Samples;", "@var")]
+    [InlineData("namespace Samples;", "@async")]
     public void KeywordsAsNames_AreEscapedInTheGeneratedCode(string ns, string name)
     {
         string source = "using RnnGen;\n" + ns + "\n" + Valid + $"public partial class {name};";

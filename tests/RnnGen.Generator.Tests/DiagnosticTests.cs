@@ -91,6 +91,14 @@ public sealed class DiagnosticTests
         ["RNNG024", Valid + "public partial class M { public int Parameters; }", "Parameters"],
         ["RNNG024", Valid + "public partial class M { public M(int size) { } }", "M"],
         ["RNNG011", Valid + "public partial class M(int size);", "(int size)"],
+
+        // A type named 'var' where the generated code would see it: beside the model, nested in it or
+        // in its base class, the model itself, or imported.
+        ["RNNG011", Valid + "public partial class M;\n#pragma warning disable CS8981\nclass var { }", "M"],
+        ["RNNG011", Valid + "public partial class M {\n#pragma warning disable CS8981\nclass var { } }", "M"],
+        ["RNNG011", "public class B {\n#pragma warning disable CS8981\nprotected class var { } }\n" + Valid + "public partial class M : B;", "M"],
+        ["RNNG011", "#pragma warning disable CS8981\n" + Valid + "public partial class var;", "var"],
+        ["RNNG011", "namespace N { \n#pragma warning disable CS8981\npublic class var { } }\nnamespace U { using N;\n" + Valid + "public partial class M; }", "M"],
         ["RNNG008", Valid.Replace("[Dense(Outputs = 5)]", "[Attention(MemorySize = 3, MemoryLength = 4, Units = 5, Name = \"att\")][Dense(Outputs = 5, Name = \"att_query\")]") + "public partial class M;", "M"],
     ];
 

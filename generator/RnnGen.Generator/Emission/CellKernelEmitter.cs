@@ -543,7 +543,7 @@ internal static class CellKernelEmitter
                     _w.Line("// " + comment);
                 }
 
-                _w.Line($"{_t.Type} {name} = {value.Text};");
+                _w.Line($"var {name} = {value.Text};");
                 value = (name, Atom);
             }
 
@@ -644,7 +644,7 @@ internal static class CellKernelEmitter
             if (stored || named is not null || (_adjointUses.TryGetValue(expr, out int uses) && uses > 1))
             {
                 string name = Fresh(named ?? "d" + Code.Int(expr));
-                _w.Line($"{_t.Type} {name} = {value.Text};");
+                _w.Line($"var {name} = {value.Text};");
                 value = (name, Atom);
             }
 

@@ -604,7 +604,7 @@ internal static class MatrixKernelEmitter
                 string init = g.Bias is null
                     ? piece.Tier.Load("c" + i, piece.CColumn)
                     : i == 0 ? piece.Tier.Load(g.Bias, piece.CColumn) : $"acc0_{p}";
-                w.Line($"{piece.Tier.Type} acc{i}_{p} = {init};");
+                w.Line($"var acc{i}_{p} = {init};");
             }
         }
 
@@ -619,7 +619,7 @@ internal static class MatrixKernelEmitter
 
             for (int p = 0; p < pieces.Count; p++)
             {
-                w.Line($"{pieces[p].Tier.Type} b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+                w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
             }
 
             string aIndex = g.AReductionStride == 1 ? "r" : $"r * {Code.Int(g.AReductionStride)}";
@@ -630,7 +630,7 @@ internal static class MatrixKernelEmitter
                 {
                     if (!tier.IsScalar)
                     {
-                        w.Line($"{tier.Type} a{i}_{tier.Width} = {tier.Broadcast($"a{i}r")};");
+                        w.Line($"var a{i}_{tier.Width} = {tier.Broadcast($"a{i}r")};");
                     }
                 }
 
@@ -667,7 +667,7 @@ internal static class MatrixKernelEmitter
             {
                 for (int v = 0; v < 4; v++)
                 {
-                    w.Line($"{tier.Type} sum{v} = {tier.Load("db", Code.Offset((long)v * width, "column"))};");
+                    w.Line($"var sum{v} = {tier.Load("db", Code.Offset((long)v * width, "column"))};");
                 }
 
                 using (w.Open("for (int c = 0; c < count; c++)"))
@@ -687,7 +687,7 @@ internal static class MatrixKernelEmitter
 
             using (w.Open($"for (; column + {Code.Int(width)} <= rows; column += {Code.Int(width)})"))
             {
-                w.Line($"{tier.Type} sum = {tier.Load("db", "column")};");
+                w.Line($"var sum = {tier.Load("db", "column")};");
                 using (w.Open("for (int c = 0; c < count; c++)"))
                 {
                     w.Line($"sum += {tier.Load("dy", $"c * {Code.Int(n)} + column")};");

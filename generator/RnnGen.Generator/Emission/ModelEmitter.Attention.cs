@@ -38,7 +38,7 @@ internal static partial class ModelEmitter
         w.Line();
         using (w.Open("private static int[] FullMemoryLengths()"))
         {
-            w.Line("int[] lengths = new int[BatchSize];");
+            w.Line("var lengths = new int[BatchSize];");
             w.Line($"{Sys}Array.Fill(lengths, MemoryLength);");
             w.Line("return lengths;");
         }
@@ -85,7 +85,7 @@ internal static partial class ModelEmitter
                 }
 
                 w.Line("int start = b * MemoryLength * MemorySize;");
-                w.Line($"{Sys}Span<float> memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);");
+                w.Line($"var memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);");
                 w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(memory);");
                 w.Line("if (bad >= 0)");
                 using (w.Scope())
@@ -160,7 +160,7 @@ internal static partial class ModelEmitter
 
         w.Line("ref float a = ref _activations.Reference;");
         w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("scratch", "Layout.StepQuery")}, 1);");
-        w.Line($"{Sys}Span<float> headInput = _stepScratch.AsSpan(Layout.StepHC, {Code.Int(plan.HeadInputSize)});");
+        w.Line($"var headInput = _stepScratch.AsSpan(Layout.StepHC, {Code.Int(plan.HeadInputSize)});");
         w.Line($"state.Buffer.AsSpan(Layout.{top.StateH.Name}, {Code.Int(h)}).CopyTo(headInput);");
         w.Line("AttendRow(");
         w.Line("    _stepScratch.AsSpan(Layout.StepQuery, AttentionUnits),");
@@ -197,15 +197,15 @@ internal static partial class ModelEmitter
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("a", HeadSource(plan) + $" + (r0 * {Code.Int(h)})")}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("a", "Layout.Queries + (r0 * AttentionUnits)")}, rows);");
             w.Line("Barrier();");
             w.Line();
-            w.Line($"{Sys}Span<float> v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
+            w.Line($"var v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
             using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
             {
-                w.Line($"{Sys}Span<float> memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
-                w.Line($"{Sys}Span<float> keys = _activations.AsSpan(Layout.Keys + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);");
+                w.Line($"var memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
+                w.Line($"var keys = _activations.AsSpan(Layout.Keys + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);");
                 using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
                 {
                     w.Line("int r = (t * BatchSize) + b;");
-                    w.Line($"{Sys}Span<float> headInput = _activations.AsSpan(Layout.HC + (r * {Code.Int(hin)}), {Code.Int(hin)});");
+                    w.Line($"var headInput = _activations.AsSpan(Layout.HC + (r * {Code.Int(hin)}), {Code.Int(hin)});");
                     w.Line($"_activations.AsSpan({HeadSourceRow(plan, "r")}, {Code.Int(h)}).CopyTo(headInput);");
                     w.Line("AttendRow(");
                     w.Line("    _activations.AsSpan(Layout.Queries + (r * AttentionUnits), AttentionUnits),");
@@ -234,8 +234,8 @@ internal static partial class ModelEmitter
             w.Line("float max = float.NegativeInfinity;");
             using (w.Open("for (int j = 0; j < length; j++)"))
             {
-                w.Line($"{Sys}ReadOnlySpan<float> k = keys.Slice(j * AttentionUnits, AttentionUnits);");
-                w.Line($"{Sys}Span<float> th = tanh.Slice(j * AttentionUnits, AttentionUnits);");
+                w.Line($"var k = keys.Slice(j * AttentionUnits, AttentionUnits);");
+                w.Line($"var th = tanh.Slice(j * AttentionUnits, AttentionUnits);");
                 w.Line("float e = 0f;");
                 using (w.Open("for (int i = 0; i < AttentionUnits; i++)"))
                 {
@@ -268,7 +268,7 @@ internal static partial class ModelEmitter
             using (w.Open("for (int j = 0; j < length; j++)"))
             {
                 w.Line("float weight = alpha[j];");
-                w.Line($"{Sys}ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);");
+                w.Line($"var m = memory.Slice(j * MemorySize, MemorySize);");
                 using (w.Open("for (int i = 0; i < MemorySize; i++)"))
                 {
                     w.Line("context[i] += weight * m[i];");
@@ -288,21 +288,21 @@ internal static partial class ModelEmitter
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float g = ref _gradients.Reference;");
             w.Line("ref float a = ref _activations.Reference;");
-            w.Line($"{Sys}Span<float> v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
+            w.Line($"var v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
             Share(w, "b0", "batch", "BatchSize", 1);
             using (w.Open("for (int b = b0; b < b0 + batch; b++)"))
             {
-                w.Line($"{Sys}Span<float> memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
-                w.Line($"{Sys}Span<float> dKeys = _activations.AsSpan(Layout.DK + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);");
-                w.Line($"{Sys}Span<float> dMemory = _activations.AsSpan(Layout.MemoryGradient + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
-                w.Line($"{Sys}Span<float> dScore = _activations.AsSpan(Layout.ScorePartial + (b * AttentionUnits), AttentionUnits);");
+                w.Line($"var memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
+                w.Line($"var dKeys = _activations.AsSpan(Layout.DK + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);");
+                w.Line($"var dMemory = _activations.AsSpan(Layout.MemoryGradient + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);");
+                w.Line($"var dScore = _activations.AsSpan(Layout.ScorePartial + (b * AttentionUnits), AttentionUnits);");
                 w.Line("dKeys.Clear();");
                 w.Line("dMemory.Clear();");
                 w.Line("dScore.Clear();");
                 using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
                 {
                     w.Line("int r = (t * BatchSize) + b;");
-                    w.Line($"{Sys}Span<float> dHeadInput = _activations.AsSpan(Layout.DHC + (r * {Code.Int(hin)}), {Code.Int(hin)});");
+                    w.Line($"var dHeadInput = _activations.AsSpan(Layout.DHC + (r * {Code.Int(hin)}), {Code.Int(hin)});");
                     w.Line($"dHeadInput.Slice(0, {Code.Int(h)}).CopyTo(_activations.AsSpan(Layout.{top.DH.Name} + (r * {Code.Int(h)}), {Code.Int(h)}));");
                     w.Line("AttendBackwardRow(");
                     w.Line($"    dHeadInput.Slice({Code.Int(h)}, MemorySize),");
@@ -327,8 +327,8 @@ internal static partial class ModelEmitter
             w.Line("_activations.AsSpan(Layout.Discard + n0, units).Clear();");
             w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(units, h)}({U("a", "Layout.DQ + n0")}, {U("a", HeadSource(plan))}, {U("g", P(plan.QueryWeight!) + $" + (n0 * {Code.Int(h)})")}, {U("a", "Layout.Discard + n0")}, SequenceLength * BatchSize, units);");
             w.Line($"Kernels.{MatrixKernelEmitter.WeightGradientName(units, hm)}({U("a", "Layout.DK + n0")}, {U("a", "Layout.Memory")}, {U("g", P(plan.KeyWeight!) + " + (n0 * MemorySize)")}, {U("g", P(plan.KeyBias!) + " + n0")}, BatchSize * MemoryLength, units);");
-            w.Line($"{Sys}Span<float> dv = _gradients.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
-            w.Line($"{Sys}Span<float> partial = _activations.AsSpan(Layout.ScorePartial, BatchSize * AttentionUnits);");
+            w.Line($"var dv = _gradients.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");
+            w.Line($"var partial = _activations.AsSpan(Layout.ScorePartial, BatchSize * AttentionUnits);");
             using (w.Open("for (int i = n0; i < n0 + units; i++)"))
             {
                 w.Line("float sum = 0f;");
@@ -361,8 +361,8 @@ internal static partial class ModelEmitter
             w.Line("float weighted = 0f;");
             using (w.Open("for (int j = 0; j < length; j++)"))
             {
-                w.Line($"{Sys}ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);");
-                w.Line($"{Sys}Span<float> dm = dMemory.Slice(j * MemorySize, MemorySize);");
+                w.Line($"var m = memory.Slice(j * MemorySize, MemorySize);");
+                w.Line($"var dm = dMemory.Slice(j * MemorySize, MemorySize);");
                 w.Line("float dAlpha = 0f;");
                 using (w.Open("for (int i = 0; i < MemorySize; i++)"))
                 {
@@ -376,7 +376,7 @@ internal static partial class ModelEmitter
             w.Line();
             using (w.Open("for (int j = 0; j < length; j++)"))
             {
-                w.Line($"{Sys}ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);");
+                w.Line($"var m = memory.Slice(j * MemorySize, MemorySize);");
                 w.Line("float dAlpha = 0f;");
                 using (w.Open("for (int i = 0; i < MemorySize; i++)"))
                 {
@@ -384,8 +384,8 @@ internal static partial class ModelEmitter
                 }
 
                 w.Line("float de = alpha[j] * (dAlpha - weighted);");
-                w.Line($"{Sys}ReadOnlySpan<float> u = tanh.Slice(j * AttentionUnits, AttentionUnits);");
-                w.Line($"{Sys}Span<float> dk = dKeys.Slice(j * AttentionUnits, AttentionUnits);");
+                w.Line($"var u = tanh.Slice(j * AttentionUnits, AttentionUnits);");
+                w.Line($"var dk = dKeys.Slice(j * AttentionUnits, AttentionUnits);");
                 using (w.Open("for (int i = 0; i < AttentionUnits; i++)"))
                 {
                     w.Line("dScore[i] += de * u[i];");

@@ -121,7 +121,7 @@ internal static partial class ModelEmitter
             else
             {
                 w.Line("// Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.");
-                w.Line($"{Sys}Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
+                w.Line($"var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);");
                 EmitMaskedRowCopy(w, "y", TimeMajorRow, "outputs", BatchMajorRow);
             }
 
@@ -296,10 +296,10 @@ internal static partial class ModelEmitter
             w.Line();
             if (plan.ManyToOne)
             {
-                w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);");
+                w.Line($"var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
-                    w.Line($"{Sys}Span<float> destination = dy.Slice(b * OutputSize, OutputSize);");
+                    w.Line($"var destination = dy.Slice(b * OutputSize, OutputSize);");
                     w.Line("if (_lengths[b] > 0)");
                     using (w.Scope())
                     {
@@ -316,7 +316,7 @@ internal static partial class ModelEmitter
             else
             {
                 w.Line("// DY is time-major [T, B, O]; padding positions get no gradient.");
-                w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
+                w.Line($"var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);");
                 EmitMaskedRowCopy(w, "outputGradients", BatchMajorRow, "dy", TimeMajorRow);
             }
 
@@ -348,7 +348,7 @@ internal static partial class ModelEmitter
         {
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
-                w.Line($"{Sys}Span<float> row = {destination}.Slice({destinationRow} * OutputSize, OutputSize);");
+                w.Line($"var row = {destination}.Slice({destinationRow} * OutputSize, OutputSize);");
                 w.Line("if (t < _lengths[b])");
                 using (w.Scope())
                 {
@@ -551,7 +551,7 @@ internal static partial class ModelEmitter
         w.Line();
         using (w.Open("private void ValidateConditions()"))
         {
-            w.Line($"{Sys}Span<float> conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
+            w.Line($"var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);");
             w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(conditions);");
             w.Line("if (bad >= 0)");
             using (w.Scope())

@@ -156,9 +156,9 @@ internal static partial class ModelEmitter
                 w.Line($"// {stage.Title}");
                 using (w.Scope())
                 {
-                    w.Line($"{Sys}Span<float> h0 = _activations.AsSpan(Layout.{stage.H0.Name}, BatchSize * {Code.Int(h)});");
-                    w.Line($"{Sys}Span<float> dh0 = _activations.AsSpan(Layout.{stage.DH0.Name}, BatchSize * {Code.Int(h)});");
-                    w.Line($"{Sys}Span<float> dz = _activations.AsSpan(Layout.{stage.DZ0!.Name}, BatchSize * {Code.Int(h)});");
+                    w.Line($"var h0 = _activations.AsSpan(Layout.{stage.H0.Name}, BatchSize * {Code.Int(h)});");
+                    w.Line($"var dh0 = _activations.AsSpan(Layout.{stage.DH0.Name}, BatchSize * {Code.Int(h)});");
+                    w.Line($"var dz = _activations.AsSpan(Layout.{stage.DZ0!.Name}, BatchSize * {Code.Int(h)});");
                     using (w.Open("for (int i = 0; i < h0.Length; i++)"))
                     {
                         w.Line("dz[i] = dh0[i] * (1f - (h0[i] * h0[i]));");

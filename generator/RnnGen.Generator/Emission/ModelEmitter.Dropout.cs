@@ -73,8 +73,8 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         using (w.Open("private void DropoutRows(int site, uint threshold, float scale, int source, int values, int mask, int width, int r0, int rows)"))
         {
-            w.Line($"{Sys}Span<float> x = _activations.AsSpan(source + (r0 * width), rows * width);");
-            w.Line($"{Sys}Span<float> dropped = _activations.AsSpan(values + (r0 * width), rows * width);");
+            w.Line($"var x = _activations.AsSpan(source + (r0 * width), rows * width);");
+            w.Line($"var dropped = _activations.AsSpan(values + (r0 * width), rows * width);");
             w.Line("if (_dropping)");
             using (w.Scope())
             {

@@ -144,10 +144,10 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            w.Line($"{Sys}Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * {Code.Int(width)});");
+            w.Line($"var x = streams.Buffer.AsSpan(streams.Inputs, count * {Code.Int(width)});");
             if (tokens)
             {
-                w.Line($"{Sys}Span<float> embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * width)});");
+                w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * width)});");
                 w.Line("// X[r] = E[tokens[r]]; every token is checked before any stream changes.");
                 using (w.Open("for (int r = 0; r < count; r++)"))
                 {

@@ -412,7 +412,7 @@ internal static partial class ModelEmitter
         using (w.Open("public void ResetParameters(int seed)"))
         {
             w.Line("ThrowIfDisposed();");
-            w.Line($"{Rt}RandomSource random = new {Rt}RandomSource(unchecked((ulong)seed));");
+            w.Line($"var random = new {Rt}RandomSource(unchecked((ulong)seed));");
             for (int i = 0; i < plan.ParameterList.Count; i++)
             {
                 var p = plan.ParameterList[i];
@@ -624,9 +624,9 @@ internal static partial class ModelEmitter
     /// </summary>
     private static void EmitMeanReadout(IndentedWriter w, int width, string sum, string top, string readout, string steps)
     {
-        w.Line($"{Sys}Span<float> sum = {sum}, {Code.Int(width)});");
-        w.Line($"{Sys}Span<float> top = {top}, {Code.Int(width)});");
-        w.Line($"{Sys}Span<float> readout = {readout}, {Code.Int(width)});");
+        w.Line($"var sum = {sum}, {Code.Int(width)});");
+        w.Line($"var top = {top}, {Code.Int(width)});");
+        w.Line($"var readout = {readout}, {Code.Int(width)});");
         w.Line($"ref float steps = ref {steps};");
         w.Line("steps += 1f;");
         w.Line("float scale = 1f / steps;");
@@ -872,11 +872,11 @@ internal static partial class ModelEmitter
                 w.Line("ConditionForward();");
             }
 
-            w.Line($"{Sys}Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
+            w.Line($"var x0 = _activations.AsSpan(Layout.X0, SequenceLength * {Code.Int(bf)});");
             if (spec.Input.IsEmbedding)
             {
                 int d = spec.Input.Features;
-                w.Line($"{Sys}Span<float> embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
+                w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
                 w.Line("// X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
@@ -937,7 +937,7 @@ internal static partial class ModelEmitter
                 Share(w, "r0", "rows", "BatchSize", 4);
                 using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
                 {
-                    w.Line($"{Sys}Span<float> readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
+                    w.Line($"var readout = _activations.AsSpan(Layout.R + (b * {Code.Int(th)}), {Code.Int(th)});");
                     if (plan.Readout == Readout.LastStep)
                     {
                         if (plan.HeadDropout is null)
@@ -1203,8 +1203,8 @@ internal static partial class ModelEmitter
             : $"/// <summary>Squared error of {rowsWhat} [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>");
         using (w.Open("private void LossRows(int r0, int rows)"))
         {
-            w.Line($"{Sys}Span<float> y = _activations.AsSpan(Layout.Y, {plan.HeadRowsExpression} * OutputSize);");
-            w.Line($"{Sys}Span<float> dy = _activations.AsSpan(Layout.DY, {plan.HeadRowsExpression} * OutputSize);");
+            w.Line($"var y = _activations.AsSpan(Layout.Y, {plan.HeadRowsExpression} * OutputSize);");
+            w.Line($"var dy = _activations.AsSpan(Layout.DY, {plan.HeadRowsExpression} * OutputSize);");
             w.Line(ce
                 ? "float scale = 1f / _realRows;"
                 : "float scale = 1f / (_realRows * OutputSize);");
@@ -1290,15 +1290,15 @@ internal static partial class ModelEmitter
                 int d = spec.Input.Features;
                 w.Line();
                 w.Line("// Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)");
-                w.Line($"{Sys}Span<float> dEmbedding = _gradients.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
-                w.Line($"{Sys}Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * {Code.Int(d)});");
+                w.Line($"var dEmbedding = _gradients.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * d)});");
+                w.Line($"var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * {Code.Int(d)});");
                 using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                 {
                     w.Line("int length = _lengths[b];");
                     using (w.Open("for (int t = 0; t < length; t++)"))
                     {
-                        w.Line($"{Sys}Span<float> source = dx0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)});");
-                        w.Line($"{Sys}Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
+                        w.Line($"var source = dx0.Slice(((t * BatchSize) + b) * {Code.Int(d)}, {Code.Int(d)});");
+                        w.Line($"var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * {Code.Int(d)}, {Code.Int(d)});");
                         using (w.Open("for (int i = 0; i < source.Length; i++)"))
                         {
                             w.Line("destination[i] += source[i];");
@@ -1339,7 +1339,7 @@ internal static partial class ModelEmitter
                     w.Line($"Kernels.{MatrixKernelEmitter.InputGradientName(plan.Outputs, th)}({U("a", $"Layout.DY + (r0 * {Code.Int(plan.Outputs)})")}, {U("p", P(plan.DenseWeight))}, {U("a", $"Layout.DR + (r0 * {Code.Int(th)})")}, rows);");
                     using (w.Open("for (int b = r0; b < r0 + rows; b++)"))
                     {
-                        w.Line($"{Sys}Span<float> dr = _activations.AsSpan(Layout.DR + (b * {Code.Int(th)}), {Code.Int(th)});");
+                        w.Line($"var dr = _activations.AsSpan(Layout.DR + (b * {Code.Int(th)}), {Code.Int(th)});");
                         w.Line("int length = _lengths[b];");
                         if (plan.Readout == Readout.Mean)
                         {
@@ -1348,7 +1348,7 @@ internal static partial class ModelEmitter
 
                         using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
                         {
-                            w.Line($"{Sys}Span<float> dh = _activations.AsSpan(Layout.{top.DH.Name} + (((t * BatchSize) + b) * {Code.Int(th)}), {Code.Int(th)});");
+                            w.Line($"var dh = _activations.AsSpan(Layout.{top.DH.Name} + (((t * BatchSize) + b) * {Code.Int(th)}), {Code.Int(th)});");
                             if (plan.Readout == Readout.LastStep)
                             {
                                 w.Line("if (t == length - 1)");
@@ -1505,10 +1505,10 @@ internal static partial class ModelEmitter
                 using (w.Scope())
                 {
                     Share(w, "c0", "columns", Code.Int(width), 16);
-                    w.Line($"{Sys}Span<float> gradient = _gradients.AsSpan({P(parameter)} + c0, columns);");
+                    w.Line($"var gradient = _gradients.AsSpan({P(parameter)} + c0, columns);");
                     using (w.Open("for (int b = 0; b < BatchSize; b++)"))
                     {
-                        w.Line($"{Sys}Span<float> entry = _activations.AsSpan(Layout.{pair.Value.Name} + (b * {Code.Int(width)}) + c0, columns);");
+                        w.Line($"var entry = _activations.AsSpan(Layout.{pair.Value.Name} + (b * {Code.Int(width)}) + c0, columns);");
                         using (w.Open("for (int j = 0; j < gradient.Length; j++)"))
                         {
                             w.Line("gradient[j] += entry[j];");
@@ -1557,8 +1557,8 @@ internal static partial class ModelEmitter
                 string wd = Code.Int(st.Width);
                 using (w.Scope())
                 {
-                    w.Line($"{Sys}Span<float> carried = _activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b * {wd}), {wd});");
-                    w.Line($"{Sys}Span<float> dFinal = _activations.AsSpan(Layout.{st.FinalGradient.Name} + (b * {wd}), {wd});");
+                    w.Line($"var carried = _activations.AsSpan(Layout.{plan.Carries[st.Index].Name} + (b * {wd}), {wd});");
+                    w.Line($"var dFinal = _activations.AsSpan(Layout.{st.FinalGradient.Name} + (b * {wd}), {wd});");
                     using (w.Open("for (int j = 0; j < carried.Length; j++)"))
                     {
                         w.Line("carried[j] += dFinal[j];");

@@ -122,7 +122,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.088388346f); // lstm.weight_ih_l0 ~ U(±1/√128)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.088388346f); // lstm.weight_hh_l0 ~ U(±1/√128)
@@ -225,12 +225,12 @@ namespace Samples
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -378,12 +378,12 @@ namespace Samples
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -773,7 +773,7 @@ namespace Samples
 
         private static int[] FullMemoryLengths()
         {
-            int[] lengths = new int[BatchSize];
+            var lengths = new int[BatchSize];
             global::System.Array.Fill(lengths, MemoryLength);
             return lengths;
         }
@@ -816,7 +816,7 @@ namespace Samples
                     throw new global::System.InvalidOperationException($"MemoryLengths[{b}] is {_memoryLengths[b]}; each must be in 1 … MemoryLength = {MemoryLength}.");
                 }
                 int start = b * MemoryLength * MemorySize;
-                global::System.Span<float> memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);
+                var memory = _activations.AsSpan(Layout.Memory + start, _memoryLengths[b] * MemorySize);
                 int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(memory);
                 if (bad >= 0)
                 {
@@ -926,7 +926,7 @@ namespace Samples
             }
             ref float a = ref _activations.Reference;
             Kernels.Linear_64x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref scratch, Layout.StepQuery), 1);
-            global::System.Span<float> headInput = _stepScratch.AsSpan(Layout.StepHC, 192);
+            var headInput = _stepScratch.AsSpan(Layout.StepHC, 192);
             state.Buffer.AsSpan(Layout.State0H, 128).CopyTo(headInput);
             AttendRow(
                 _stepScratch.AsSpan(Layout.StepQuery, AttentionUnits),
@@ -1029,8 +1029,8 @@ namespace Samples
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
             EnsurePacked();
-            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 1344);
+            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 1344);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1177,15 +1177,15 @@ namespace Samples
             Kernels.Linear_64x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128) + (r0 * 128)), ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref a, Layout.Queries + (r0 * AttentionUnits)), rows);
             Barrier();
 
-            global::System.Span<float> v = _parameters.AsSpan(Layout.attention_score_weight, AttentionUnits);
+            var v = _parameters.AsSpan(Layout.attention_score_weight, AttentionUnits);
             for (int b = b0; b < b0 + batch; b++)
             {
-                global::System.Span<float> memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
-                global::System.Span<float> keys = _activations.AsSpan(Layout.Keys + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);
+                var memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
+                var keys = _activations.AsSpan(Layout.Keys + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);
                 for (int t = 0; t < SequenceLength; t++)
                 {
                     int r = (t * BatchSize) + b;
-                    global::System.Span<float> headInput = _activations.AsSpan(Layout.HC + (r * 192), 192);
+                    var headInput = _activations.AsSpan(Layout.HC + (r * 192), 192);
                     _activations.AsSpan(Layout.S0H + ((r + BatchSize) * 128), 128).CopyTo(headInput);
                     AttendRow(
                         _activations.AsSpan(Layout.Queries + (r * AttentionUnits), AttentionUnits),
@@ -1212,8 +1212,8 @@ namespace Samples
             float max = float.NegativeInfinity;
             for (int j = 0; j < length; j++)
             {
-                global::System.ReadOnlySpan<float> k = keys.Slice(j * AttentionUnits, AttentionUnits);
-                global::System.Span<float> th = tanh.Slice(j * AttentionUnits, AttentionUnits);
+                var k = keys.Slice(j * AttentionUnits, AttentionUnits);
+                var th = tanh.Slice(j * AttentionUnits, AttentionUnits);
                 float e = 0f;
                 for (int i = 0; i < AttentionUnits; i++)
                 {
@@ -1242,7 +1242,7 @@ namespace Samples
             for (int j = 0; j < length; j++)
             {
                 float weight = alpha[j];
-                global::System.ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);
+                var m = memory.Slice(j * MemorySize, MemorySize);
                 for (int i = 0; i < MemorySize; i++)
                 {
                     context[i] += weight * m[i];
@@ -1260,22 +1260,22 @@ namespace Samples
             ref float p = ref _parameters.Reference;
             ref float g = ref _gradients.Reference;
             ref float a = ref _activations.Reference;
-            global::System.Span<float> v = _parameters.AsSpan(Layout.attention_score_weight, AttentionUnits);
+            var v = _parameters.AsSpan(Layout.attention_score_weight, AttentionUnits);
             int b0 = ShareStart(BatchSize, worker, workers, 1);
             int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
             for (int b = b0; b < b0 + batch; b++)
             {
-                global::System.Span<float> memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
-                global::System.Span<float> dKeys = _activations.AsSpan(Layout.DK + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);
-                global::System.Span<float> dMemory = _activations.AsSpan(Layout.MemoryGradient + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
-                global::System.Span<float> dScore = _activations.AsSpan(Layout.ScorePartial + (b * AttentionUnits), AttentionUnits);
+                var memory = _activations.AsSpan(Layout.Memory + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
+                var dKeys = _activations.AsSpan(Layout.DK + (b * MemoryLength * AttentionUnits), MemoryLength * AttentionUnits);
+                var dMemory = _activations.AsSpan(Layout.MemoryGradient + (b * MemoryLength * MemorySize), MemoryLength * MemorySize);
+                var dScore = _activations.AsSpan(Layout.ScorePartial + (b * AttentionUnits), AttentionUnits);
                 dKeys.Clear();
                 dMemory.Clear();
                 dScore.Clear();
                 for (int t = 0; t < SequenceLength; t++)
                 {
                     int r = (t * BatchSize) + b;
-                    global::System.Span<float> dHeadInput = _activations.AsSpan(Layout.DHC + (r * 192), 192);
+                    var dHeadInput = _activations.AsSpan(Layout.DHC + (r * 192), 192);
                     dHeadInput.Slice(0, 128).CopyTo(_activations.AsSpan(Layout.S0DH + (r * 128), 128));
                     AttendBackwardRow(
                         dHeadInput.Slice(128, MemorySize),
@@ -1300,8 +1300,8 @@ namespace Samples
             _activations.AsSpan(Layout.Discard + n0, units).Clear();
             Kernels.AccumulateWeightGradient_64x128(ref Kernels.At(ref a, Layout.DQ + n0), ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128)), ref Kernels.At(ref g, Layout.attention_query_weight + (n0 * 128)), ref Kernels.At(ref a, Layout.Discard + n0), SequenceLength * BatchSize, units);
             Kernels.AccumulateWeightGradient_64x64(ref Kernels.At(ref a, Layout.DK + n0), ref Kernels.At(ref a, Layout.Memory), ref Kernels.At(ref g, Layout.attention_key_weight + (n0 * MemorySize)), ref Kernels.At(ref g, Layout.attention_key_bias + n0), BatchSize * MemoryLength, units);
-            global::System.Span<float> dv = _gradients.AsSpan(Layout.attention_score_weight, AttentionUnits);
-            global::System.Span<float> partial = _activations.AsSpan(Layout.ScorePartial, BatchSize * AttentionUnits);
+            var dv = _gradients.AsSpan(Layout.attention_score_weight, AttentionUnits);
+            var partial = _activations.AsSpan(Layout.ScorePartial, BatchSize * AttentionUnits);
             for (int i = n0; i < n0 + units; i++)
             {
                 float sum = 0f;
@@ -1333,8 +1333,8 @@ namespace Samples
             float weighted = 0f;
             for (int j = 0; j < length; j++)
             {
-                global::System.ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);
-                global::System.Span<float> dm = dMemory.Slice(j * MemorySize, MemorySize);
+                var m = memory.Slice(j * MemorySize, MemorySize);
+                var dm = dMemory.Slice(j * MemorySize, MemorySize);
                 float dAlpha = 0f;
                 for (int i = 0; i < MemorySize; i++)
                 {
@@ -1346,15 +1346,15 @@ namespace Samples
 
             for (int j = 0; j < length; j++)
             {
-                global::System.ReadOnlySpan<float> m = memory.Slice(j * MemorySize, MemorySize);
+                var m = memory.Slice(j * MemorySize, MemorySize);
                 float dAlpha = 0f;
                 for (int i = 0; i < MemorySize; i++)
                 {
                     dAlpha += dContext[i] * m[i];
                 }
                 float de = alpha[j] * (dAlpha - weighted);
-                global::System.ReadOnlySpan<float> u = tanh.Slice(j * AttentionUnits, AttentionUnits);
-                global::System.Span<float> dk = dKeys.Slice(j * AttentionUnits, AttentionUnits);
+                var u = tanh.Slice(j * AttentionUnits, AttentionUnits);
+                var dk = dKeys.Slice(j * AttentionUnits, AttentionUnits);
                 for (int i = 0; i < AttentionUnits; i++)
                 {
                     dScore[i] += de * u[i];
@@ -1368,8 +1368,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1417,15 +1417,15 @@ namespace Samples
             }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 1344);
-            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
+            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 1344);
+            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
-                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
+                    var source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
+                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1535,16 +1535,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -132,7 +132,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.088388346f); // lstm.weight_ih_l0 ~ U(±1/√128)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.088388346f); // lstm.weight_hh_l0 ~ U(±1/√128)
@@ -235,12 +235,12 @@ namespace Samples
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -387,12 +387,12 @@ namespace Samples
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -1051,8 +1051,8 @@ namespace Samples
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 32);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
+            var x = streams.Buffer.AsSpan(streams.Inputs, count * 32);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
@@ -1322,8 +1322,8 @@ namespace Samples
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
             EnsurePacked();
-            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
+            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1499,8 +1499,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1548,15 +1548,15 @@ namespace Samples
             }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 2080);
-            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
+            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 2080);
+            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 32);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
-                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
+                    var source = dx0.Slice(((t * BatchSize) + b) * 32, 32);
+                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 32, 32);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1665,16 +1665,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
@@ -1756,16 +1756,16 @@ namespace Samples
         private void AddFinalStateGradient1(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DHT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DCT + (b * 128), 128);
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 128), 128);
+                var dFinal = _activations.AsSpan(Layout.S1DCT + (b * 128), 128);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -126,7 +126,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.125f); // lstm.weight_ih_l0 ~ U(±1/√64)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.125f); // lstm.weight_hh_l0 ~ U(±1/√64)
@@ -229,12 +229,12 @@ namespace Samples
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -382,12 +382,12 @@ namespace Samples
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -477,7 +477,7 @@ namespace Samples
 
         private void ValidateConditions()
         {
-            global::System.Span<float> conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
+            var conditions = _activations.AsSpan(Layout.Cond, BatchSize * ConditionSize);
             int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(conditions);
             if (bad >= 0)
             {
@@ -993,8 +993,8 @@ namespace Samples
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            var x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
@@ -1286,8 +1286,8 @@ namespace Samples
         {
             EnsurePacked();
             ConditionForward();
-            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 512);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 512);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1448,9 +1448,9 @@ namespace Samples
             _activations.AsSpan(Layout.DCond, BatchSize * ConditionSize).Clear();
             // lstm layer 0 (LSTM 16 → 64)
             {
-                global::System.Span<float> h0 = _activations.AsSpan(Layout.S0H0, BatchSize * 64);
-                global::System.Span<float> dh0 = _activations.AsSpan(Layout.S0DH0, BatchSize * 64);
-                global::System.Span<float> dz = _activations.AsSpan(Layout.S0DZ0, BatchSize * 64);
+                var h0 = _activations.AsSpan(Layout.S0H0, BatchSize * 64);
+                var dh0 = _activations.AsSpan(Layout.S0DH0, BatchSize * 64);
+                var dz = _activations.AsSpan(Layout.S0DZ0, BatchSize * 64);
                 for (int i = 0; i < h0.Length; i++)
                 {
                     dz[i] = dh0[i] * (1f - (h0[i] * h0[i]));
@@ -1465,8 +1465,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1515,15 +1515,15 @@ namespace Samples
             ConditionBackward();
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
-            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
+            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
+            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
-                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
+                    var source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
+                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1631,16 +1631,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 64), 64);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 64), 64);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

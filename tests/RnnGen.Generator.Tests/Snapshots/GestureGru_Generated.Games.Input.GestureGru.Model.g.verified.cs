@@ -119,7 +119,7 @@ namespace Games.Input
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Uniform(_parameterList[0].Value, random, 0.2236068f); // gru.weight_ih_l0 ~ U(±1/√20)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.2236068f); // gru.weight_hh_l0 ~ U(±1/√20)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.2236068f); // gru.bias_ih_l0 ~ U(±1/√20)
@@ -216,12 +216,12 @@ namespace Games.Input
             RunForward(inputs);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                    var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -368,12 +368,12 @@ namespace Games.Input
             }
 
             // DY is time-major [T, B, O]; padding positions get no gradient.
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
                 for (int t = 0; t < SequenceLength; t++)
                 {
-                    global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                    var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                     if (t < _lengths[b])
                     {
                         outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -933,7 +933,7 @@ namespace Games.Input
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
+            var x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
             inputs.CopyTo(x);
 
             EnsurePacked();
@@ -1170,7 +1170,7 @@ namespace Games.Input
         private void RunForward(global::System.ReadOnlySpan<float> inputs)
         {
             EnsurePacked();
-            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
+            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
             // X0[t, b, :] = inputs[b, t, :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1296,8 +1296,8 @@ namespace Games.Input
         /// <summary>Squared error of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
             float scale = 1f / (_realRows * OutputSize);
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1436,8 +1436,8 @@ namespace Games.Input
         private void AddFinalStateGradient0(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 20), 20);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 20), 20);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];

@@ -128,7 +128,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     public void ResetParameters(int seed)
     {
         ThrowIfDisposed();
-        global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+        var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
         global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
         global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.22941573f); // enc.weight_ih_l0 ~ U(±1/√19)
         global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.22941573f); // enc.weight_hh_l0 ~ U(±1/√19)
@@ -234,12 +234,12 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         RunForward(inputs);
         _forwardDone = true;
         // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
-        global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+        var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                global::System.Span<float> row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
+                var row = outputs.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
                     y.Slice(((t * BatchSize) + b) * OutputSize, OutputSize).CopyTo(row);
@@ -386,12 +386,12 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
 
         // DY is time-major [T, B, O]; padding positions get no gradient.
-        global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+        var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
         for (int b = 0; b < BatchSize; b++)
         {
             for (int t = 0; t < SequenceLength; t++)
             {
-                global::System.Span<float> row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
+                var row = dy.Slice(((t * BatchSize) + b) * OutputSize, OutputSize);
                 if (t < _lengths[b])
                 {
                     outputGradients.Slice(((b * SequenceLength) + t) * OutputSize, OutputSize).CopyTo(row);
@@ -999,8 +999,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
         }
 
-        global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 12);
-        global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
+        var x = streams.Buffer.AsSpan(streams.Inputs, count * 12);
+        var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X[r] = E[tokens[r]]; every token is checked before any stream changes.
         for (int r = 0; r < count; r++)
         {
@@ -1280,8 +1280,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void RunForward(global::System.ReadOnlySpan<int> inputs)
     {
         EnsurePacked();
-        global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
-        global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
+        var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
+        var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
         for (int b = 0; b < BatchSize; b++)
         {
@@ -1496,8 +1496,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <summary>Softmax cross-entropy of time-major rows [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
     private void LossRows(int r0, int rows)
     {
-        global::System.Span<float> y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
-        global::System.Span<float> dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
+        var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
+        var dy = _activations.AsSpan(Layout.DY, SequenceLength * BatchSize * OutputSize);
         float scale = 1f / _realRows;
         for (int r = r0; r < r0 + rows; r++)
         {
@@ -1545,15 +1545,15 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
 
         // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-        global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
-        global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12);
+        var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 108);
+        var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 12);
         for (int b = 0; b < BatchSize; b++)
         {
             int length = _lengths[b];
             for (int t = 0; t < length; t++)
             {
-                global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 12, 12);
-                global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 12, 12);
+                var source = dx0.Slice(((t * BatchSize) + b) * 12, 12);
+                var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 12, 12);
                 for (int i = 0; i < source.Length; i++)
                 {
                     destination[i] += source[i];
@@ -1663,16 +1663,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient0(int b)
     {
         {
-            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
-            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 19), 19);
+            var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 19), 19);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
             }
         }
         {
-            global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
-            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
+            var carried = _activations.AsSpan(Layout.DCNext + (b * 19), 19);
+            var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 19), 19);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
@@ -1752,8 +1752,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient1(int b)
     {
         {
-            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
-            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 24), 24);
+            var dFinal = _activations.AsSpan(Layout.S1DHT + (b * 24), 24);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];
@@ -1830,8 +1830,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private void AddFinalStateGradient2(int b)
     {
         {
-            global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
-            global::System.Span<float> dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
+            var carried = _activations.AsSpan(Layout.DHNext + (b * 8), 8);
+            var dFinal = _activations.AsSpan(Layout.S2DHT + (b * 8), 8);
             for (int j = 0; j < carried.Length; j++)
             {
                 carried[j] += dFinal[j];

@@ -122,7 +122,7 @@ namespace Samples
         public void ResetParameters(int seed)
         {
             ThrowIfDisposed();
-            global::RnnGen.RandomSource random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
+            var random = new global::RnnGen.RandomSource(unchecked((ulong)seed));
             global::RnnGen.Initializers.Normal(_parameterList[0].Value, random, 1f); // embedding.weight ~ N(0, 1)
             global::RnnGen.Initializers.Uniform(_parameterList[1].Value, random, 0.17677669f); // lstm.weight_ih_l0 ~ U(±1/√32)
             global::RnnGen.Initializers.Uniform(_parameterList[2].Value, random, 0.17677669f); // lstm.weight_hh_l0 ~ U(±1/√32)
@@ -356,10 +356,10 @@ namespace Samples
                 throw new global::System.ArgumentException($"outputGradients must hold {BatchSize * OutputSteps * OutputSize} floats, but holds {outputGradients.Length}.", "outputGradients");
             }
 
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
             for (int b = 0; b < BatchSize; b++)
             {
-                global::System.Span<float> destination = dy.Slice(b * OutputSize, OutputSize);
+                var destination = dy.Slice(b * OutputSize, OutputSize);
                 if (_lengths[b] > 0)
                 {
                     outputGradients.Slice(b * OutputSize, OutputSize).CopyTo(destination);
@@ -774,9 +774,9 @@ namespace Samples
                 1);
 
             // The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it
-            global::System.Span<float> sum = state.Buffer.AsSpan(Layout.StateReadoutSum, 32);
-            global::System.Span<float> top = state.Buffer.AsSpan(Layout.State0H, 32);
-            global::System.Span<float> readout = _stepScratch.AsSpan(Layout.StepReadout, 32);
+            var sum = state.Buffer.AsSpan(Layout.StateReadoutSum, 32);
+            var top = state.Buffer.AsSpan(Layout.State0H, 32);
+            var readout = _stepScratch.AsSpan(Layout.StepReadout, 32);
             ref float steps = ref Kernels.At(ref s, Layout.StateReadoutCount);
             steps += 1f;
             float scale = 1f / steps;
@@ -923,8 +923,8 @@ namespace Samples
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
-            global::System.Span<float> x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            var x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
             for (int r = 0; r < count; r++)
             {
@@ -1007,9 +1007,9 @@ namespace Samples
             // The mean readout so far, per stream: Σ += h, steps += 1, r = Σ · (1 / steps), as Step computes it
             for (int r = start; r < start + rows; r++)
             {
-                global::System.Span<float> sum = streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * 32), 32);
-                global::System.Span<float> top = streams.Buffer.AsSpan((Layout.State0H * count) + (r * 32), 32);
-                global::System.Span<float> readout = streams.Buffer.AsSpan(streams.Readout + (r * 32), 32);
+                var sum = streams.Buffer.AsSpan((Layout.StateReadoutSum * count) + (r * 32), 32);
+                var top = streams.Buffer.AsSpan((Layout.State0H * count) + (r * 32), 32);
+                var readout = streams.Buffer.AsSpan(streams.Readout + (r * 32), 32);
                 ref float steps = ref Kernels.At(ref s, (Layout.StateReadoutCount * count) + r);
                 steps += 1f;
                 float scale = 1f / steps;
@@ -1200,8 +1200,8 @@ namespace Samples
         private void RunForward(global::System.ReadOnlySpan<int> inputs)
         {
             EnsurePacked();
-            global::System.Span<float> x0 = _activations.AsSpan(Layout.X0, SequenceLength * 256);
-            global::System.Span<float> embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
+            var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 256);
+            var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
             {
@@ -1240,7 +1240,7 @@ namespace Samples
             int rows = ShareStart(BatchSize, worker + 1, workers, 4) - r0;
             for (int b = r0; b < r0 + rows; b++)
             {
-                global::System.Span<float> readout = _activations.AsSpan(Layout.R + (b * 32), 32);
+                var readout = _activations.AsSpan(Layout.R + (b * 32), 32);
                 // R[b] = (Σ_{t < length} h_t) · (1 / length), summed in step order (as Step does); 0 for length 0
                 readout.Clear();
                 int length = _lengths[b];
@@ -1350,8 +1350,8 @@ namespace Samples
         /// <summary>Softmax cross-entropy of rows (sequences) [r0, r0 + rows) into _rowLoss; writes d(mean loss)/d(Y) into DY. Padding rows contribute 0.</summary>
         private void LossRows(int r0, int rows)
         {
-            global::System.Span<float> y = _activations.AsSpan(Layout.Y, BatchSize * OutputSize);
-            global::System.Span<float> dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
+            var y = _activations.AsSpan(Layout.Y, BatchSize * OutputSize);
+            var dy = _activations.AsSpan(Layout.DY, BatchSize * OutputSize);
             float scale = 1f / _realRows;
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -1395,15 +1395,15 @@ namespace Samples
             }
 
             // Embedding: dE[inputs[b, t], :] += ∂L/∂X0[t, b, :] over the real steps (padding has no gradient)
-            global::System.Span<float> dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
-            global::System.Span<float> dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
+            var dEmbedding = _gradients.AsSpan(Layout.embedding_weight, 480);
+            var dx0 = _activations.AsSpan(Layout.DX0, SequenceLength * BatchSize * 16);
             for (int b = 0; b < BatchSize; b++)
             {
                 int length = _lengths[b];
                 for (int t = 0; t < length; t++)
                 {
-                    global::System.Span<float> source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
-                    global::System.Span<float> destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
+                    var source = dx0.Slice(((t * BatchSize) + b) * 16, 16);
+                    var destination = dEmbedding.Slice(_inputs[(b * SequenceLength) + t] * 16, 16);
                     for (int i = 0; i < source.Length; i++)
                     {
                         destination[i] += source[i];
@@ -1434,12 +1434,12 @@ namespace Samples
                 Kernels.AccumulateInputGradient_2x32(ref Kernels.At(ref a, Layout.DY + (r0 * 2)), ref Kernels.At(ref p, Layout.dense_weight), ref Kernels.At(ref a, Layout.DR + (r0 * 32)), rows);
                 for (int b = r0; b < r0 + rows; b++)
                 {
-                    global::System.Span<float> dr = _activations.AsSpan(Layout.DR + (b * 32), 32);
+                    var dr = _activations.AsSpan(Layout.DR + (b * 32), 32);
                     int length = _lengths[b];
                     float scale = length == 0 ? 0f : 1f / length;
                     for (int t = 0; t < SequenceLength; t++)
                     {
-                        global::System.Span<float> dh = _activations.AsSpan(Layout.S0DH + (((t * BatchSize) + b) * 32), 32);
+                        var dh = _activations.AsSpan(Layout.S0DH + (((t * BatchSize) + b) * 32), 32);
                         if (t < length)
                         {
                             for (int j = 0; j < dh.Length; j++)
@@ -1533,16 +1533,16 @@ namespace Samples
         private void AddFinalStateGradient0(int b)
         {
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
+                var carried = _activations.AsSpan(Layout.DHNext + (b * 32), 32);
+                var dFinal = _activations.AsSpan(Layout.S0DHT + (b * 32), 32);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
                 }
             }
             {
-                global::System.Span<float> carried = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
-                global::System.Span<float> dFinal = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
+                var carried = _activations.AsSpan(Layout.DCNext + (b * 32), 32);
+                var dFinal = _activations.AsSpan(Layout.S0DCT + (b * 32), 32);
                 for (int j = 0; j < carried.Length; j++)
                 {
                     carried[j] += dFinal[j];
