@@ -9,11 +9,12 @@ using RnnGen.Numerics;
 namespace RnnGen.Benchmarks;
 
 /// <summary>
-/// What this machine allows, measured the way the generated kernels use it: the peak rate of 512-bit
-/// fused multiply–adds (one core, then every core at once), and the rate at which one core reads a
-/// buffer that lives in L1, in L2 or beyond. The performance table's "limit" column comes from these
-/// figures: a streaming step must read every weight once, so its time is at least the weights' size
-/// divided by the read rate of the cache they live in.
+/// What this machine allows, measured the way the generated kernels use it: the peak rate of fused
+/// multiply–adds at the widest vector width the runtime accelerates here (512-bit with AVX-512, 256-bit
+/// with AVX2, 128-bit otherwise), one core and then every core at once, and the rate at which one core
+/// reads a buffer that lives in L1, in L2 or beyond. The performance table's "limit" column comes from
+/// these figures: a streaming step must read every weight once, so its time is at least the weights'
+/// size divided by the read rate of the cache they live in.
 /// </summary>
 internal static class Limits
 {
@@ -28,33 +29,53 @@ internal static class Limits
             return 2;
         }
 
-        if (!Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
-            Console.WriteLine("Vector512 is not hardware accelerated here; the figures below use it anyway and understate the machine.");
+            return Measure<Wide512, Vector512<float>>();
         }
 
-        double one = FmaRate(threads: 1);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            return Measure<Wide256, Vector256<float>>();
+        }
+
+        if (!Vector128.IsHardwareAccelerated)
+        {
+            Console.WriteLine("No vector width is hardware accelerated here; the figures below use 128-bit vectors anyway.");
+        }
+
+        return Measure<Wide128, Vector128<float>>();
+    }
+
+    private static int Measure<TWidth, TVector>()
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        int bits = TWidth.Floats * 32;
+        double one = FmaRate<TWidth, TVector>(threads: 1);
         int cores = Environment.ProcessorCount;
-        double all = FmaRate(threads: cores);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"512-bit FMA peak, 1 core:        {one,8:F1} GFLOP/s"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"512-bit FMA peak, {cores} cores at once: {all,8:F1} GFLOP/s ({all / one:F2}× one core)"));
+        double all = FmaRate<TWidth, TVector>(threads: cores);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bits}-bit FMA peak, 1 core:        {one,8:F1} GFLOP/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bits}-bit FMA peak, {cores} cores at once: {all,8:F1} GFLOP/s ({all / one:F2}× one core)"));
 
         // 16 KB stays in L1 (32 KB here); 256 KB is W_hh of an LSTM with 128 units; 425 KB is every
         // weight a Step of LSTM 64→128 + Dense 64 reads; 4 MB is past L2.
         foreach (int kilobytes in new[] { 16, 256, 425, 4096 })
         {
-            var (microseconds, rate) = ReadRate(kilobytes);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {kilobytes,5} KB once, 1 core:  {microseconds,8:F2} µs ({rate,6:F1} GB/s)"));
+            var (microseconds, rate) = ReadRate<TWidth, TVector>(kilobytes);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {kilobytes,5} KB once, 1 core, {bits}-bit loads:  {microseconds,8:F2} µs ({rate,6:F1} GB/s)"));
         }
 
         return 0;
     }
 
     /// <summary>GFLOP/s of <paramref name="threads"/> threads each running <see cref="Chains"/> independent FMA chains.</summary>
-    private static double FmaRate(int threads)
+    private static double FmaRate<TWidth, TVector>(int threads)
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
     {
         const long iterations = 40_000_000;
-        FmaLoop(1000); // compile and warm up
+        FmaLoop<TWidth, TVector>(1000); // compile and warm up
         double best = 0;
         for (int repeat = 0; repeat < 3; repeat++)
         {
@@ -65,7 +86,7 @@ internal static class Limits
                 workers[i] = new Thread(() =>
                 {
                     start.SignalAndWait();
-                    FmaLoop(iterations);
+                    FmaLoop<TWidth, TVector>(iterations);
                 });
                 workers[i].Start();
             }
@@ -78,41 +99,46 @@ internal static class Limits
             }
 
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            best = Math.Max(best, threads * iterations * Chains * 16.0 * 2 / seconds / 1e9);
+            best = Math.Max(best, threads * iterations * Chains * TWidth.Floats * 2.0 / seconds / 1e9);
         }
 
         return best;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float FmaLoop(long iterations)
+    private static float FmaLoop<TWidth, TVector>(long iterations)
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
     {
-        var b = Vector512.Create(0.999999f);
-        var c = Vector512.Create(1e-7f);
-        Vector512<float> a0 = Vector512.Create(0f), a1 = Vector512.Create(1f), a2 = Vector512.Create(2f), a3 = Vector512.Create(3f);
-        Vector512<float> a4 = Vector512.Create(4f), a5 = Vector512.Create(5f), a6 = Vector512.Create(6f), a7 = Vector512.Create(7f);
-        Vector512<float> a8 = Vector512.Create(8f), a9 = Vector512.Create(9f), a10 = Vector512.Create(10f), a11 = Vector512.Create(11f);
+        var b = TWidth.Create(0.999999f);
+        var c = TWidth.Create(1e-7f);
+        TVector a0 = TWidth.Create(0f), a1 = TWidth.Create(1f), a2 = TWidth.Create(2f), a3 = TWidth.Create(3f);
+        TVector a4 = TWidth.Create(4f), a5 = TWidth.Create(5f), a6 = TWidth.Create(6f), a7 = TWidth.Create(7f);
+        TVector a8 = TWidth.Create(8f), a9 = TWidth.Create(9f), a10 = TWidth.Create(10f), a11 = TWidth.Create(11f);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Simd.MultiplyAdd(a0, b, c);
-            a1 = Simd.MultiplyAdd(a1, b, c);
-            a2 = Simd.MultiplyAdd(a2, b, c);
-            a3 = Simd.MultiplyAdd(a3, b, c);
-            a4 = Simd.MultiplyAdd(a4, b, c);
-            a5 = Simd.MultiplyAdd(a5, b, c);
-            a6 = Simd.MultiplyAdd(a6, b, c);
-            a7 = Simd.MultiplyAdd(a7, b, c);
-            a8 = Simd.MultiplyAdd(a8, b, c);
-            a9 = Simd.MultiplyAdd(a9, b, c);
-            a10 = Simd.MultiplyAdd(a10, b, c);
-            a11 = Simd.MultiplyAdd(a11, b, c);
+            a0 = TWidth.MultiplyAdd(a0, b, c);
+            a1 = TWidth.MultiplyAdd(a1, b, c);
+            a2 = TWidth.MultiplyAdd(a2, b, c);
+            a3 = TWidth.MultiplyAdd(a3, b, c);
+            a4 = TWidth.MultiplyAdd(a4, b, c);
+            a5 = TWidth.MultiplyAdd(a5, b, c);
+            a6 = TWidth.MultiplyAdd(a6, b, c);
+            a7 = TWidth.MultiplyAdd(a7, b, c);
+            a8 = TWidth.MultiplyAdd(a8, b, c);
+            a9 = TWidth.MultiplyAdd(a9, b, c);
+            a10 = TWidth.MultiplyAdd(a10, b, c);
+            a11 = TWidth.MultiplyAdd(a11, b, c);
         }
 
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        return TWidth.Sum(TWidth.Add(TWidth.Add(TWidth.Add(TWidth.Add(a0, a1), TWidth.Add(a2, a3)), TWidth.Add(TWidth.Add(a4, a5), TWidth.Add(a6, a7))),
+            TWidth.Add(TWidth.Add(a8, a9), TWidth.Add(a10, a11))));
     }
 
-    /// <summary>The best time of one pass that reads a buffer of <paramref name="kilobytes"/> with 512-bit loads, and its rate.</summary>
-    private static (double Microseconds, double GigabytesPerSecond) ReadRate(int kilobytes)
+    /// <summary>The best time of one pass that reads a buffer of <paramref name="kilobytes"/> with vector loads, and its rate.</summary>
+    private static (double Microseconds, double GigabytesPerSecond) ReadRate<TWidth, TVector>(int kilobytes)
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
     {
         using var buffer = new AlignedBuffer(kilobytes * 1024 / sizeof(float));
         var values = buffer.AsSpan();
@@ -123,37 +149,103 @@ internal static class Limits
 
         int passes = Math.Max(1, (int)(2e9 / (kilobytes * 1024.0)));
         double best = double.PositiveInfinity;
-        ReadLoop(ref buffer.Reference, values.Length, 10);
+        ReadLoop<TWidth, TVector>(ref buffer.Reference, values.Length, 10);
         for (int repeat = 0; repeat < 5; repeat++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            ReadLoop(ref buffer.Reference, values.Length, passes);
+            ReadLoop<TWidth, TVector>(ref buffer.Reference, values.Length, passes);
             best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds / passes);
         }
 
         return (best * 1e6, kilobytes * 1024.0 / best / 1e9);
     }
 
+    /// <summary>Sums the buffer <paramref name="passes"/> times with eight independent accumulators (eight loads in flight).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float ReadLoop(ref float start, int length, int passes)
+    private static float ReadLoop<TWidth, TVector>(ref float start, int length, int passes)
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
     {
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        int w = TWidth.Floats;
+        TVector s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         for (int pass = 0; pass < passes; pass++)
         {
-            for (int i = 0; i + 128 <= length; i += 128)
+            for (int i = 0; i + (8 * w) <= length; i += 8 * w)
             {
                 ref float at = ref Unsafe.Add(ref start, i);
-                s0 += Vector512.LoadUnsafe(ref at, 0);
-                s1 += Vector512.LoadUnsafe(ref at, 16);
-                s2 += Vector512.LoadUnsafe(ref at, 32);
-                s3 += Vector512.LoadUnsafe(ref at, 48);
-                s4 += Vector512.LoadUnsafe(ref at, 64);
-                s5 += Vector512.LoadUnsafe(ref at, 80);
-                s6 += Vector512.LoadUnsafe(ref at, 96);
-                s7 += Vector512.LoadUnsafe(ref at, 112);
+                s0 = TWidth.Add(s0, TWidth.Load(ref at, 0));
+                s1 = TWidth.Add(s1, TWidth.Load(ref at, (uint)w));
+                s2 = TWidth.Add(s2, TWidth.Load(ref at, (uint)(2 * w)));
+                s3 = TWidth.Add(s3, TWidth.Load(ref at, (uint)(3 * w)));
+                s4 = TWidth.Add(s4, TWidth.Load(ref at, (uint)(4 * w)));
+                s5 = TWidth.Add(s5, TWidth.Load(ref at, (uint)(5 * w)));
+                s6 = TWidth.Add(s6, TWidth.Load(ref at, (uint)(6 * w)));
+                s7 = TWidth.Add(s7, TWidth.Load(ref at, (uint)(7 * w)));
             }
         }
 
-        return Vector512.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
+        return TWidth.Sum(TWidth.Add(TWidth.Add(TWidth.Add(s0, s1), TWidth.Add(s2, s3)), TWidth.Add(TWidth.Add(s4, s5), TWidth.Add(s6, s7))));
+    }
+
+    /// <summary>The operations the measurements need, for one vector width (a struct, so each width is compiled on its own).</summary>
+    private interface IWidth<TVector>
+        where TVector : struct
+    {
+        static abstract int Floats { get; }
+
+        static abstract TVector Create(float value);
+
+        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+        static abstract TVector Add(TVector a, TVector b);
+
+        static abstract TVector Load(ref float at, nuint offset);
+
+        static abstract float Sum(TVector vector);
+    }
+
+    private readonly struct Wide512 : IWidth<Vector512<float>>
+    {
+        public static int Floats => 16;
+
+        public static Vector512<float> Create(float value) => Vector512.Create(value);
+
+        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Simd.MultiplyAdd(a, b, c);
+
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+        public static Vector512<float> Load(ref float at, nuint offset) => Vector512.LoadUnsafe(ref at, offset);
+
+        public static float Sum(Vector512<float> vector) => Vector512.Sum(vector);
+    }
+
+    private readonly struct Wide256 : IWidth<Vector256<float>>
+    {
+        public static int Floats => 8;
+
+        public static Vector256<float> Create(float value) => Vector256.Create(value);
+
+        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Simd.MultiplyAdd(a, b, c);
+
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+        public static Vector256<float> Load(ref float at, nuint offset) => Vector256.LoadUnsafe(ref at, offset);
+
+        public static float Sum(Vector256<float> vector) => Vector256.Sum(vector);
+    }
+
+    private readonly struct Wide128 : IWidth<Vector128<float>>
+    {
+        public static int Floats => 4;
+
+        public static Vector128<float> Create(float value) => Vector128.Create(value);
+
+        public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Simd.MultiplyAdd(a, b, c);
+
+        public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+        public static Vector128<float> Load(ref float at, nuint offset) => Vector128.LoadUnsafe(ref at, offset);
+
+        public static float Sum(Vector128<float> vector) => Vector128.Sum(vector);
     }
 }
