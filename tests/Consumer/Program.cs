@@ -8,7 +8,23 @@ using static RnnGen.Cells.CellMath;
 // Every kind of layer a user declares, trained a little, saved, loaded into a fresh model and
 // streamed: the whole public path through the package. Exit code 0 when every check holds.
 Console.WriteLine("RnnGen consumer on " + System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+int widest = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512
+    : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 256
+    : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 128 : 0;
+Console.WriteLine($"widest vectors: {widest}-bit; NativeAOT variant: {NativeAotVariants.Current ?? "none"}");
 int failures = 0;
+
+// What training wrote, bit for bit (FNV-1a over the saved weight files): the same on every runtime
+// and compilation that runs the same vector width.
+ulong fingerprint = 14695981039346656037UL;
+void Fingerprint(string file)
+{
+    foreach (byte b in File.ReadAllBytes(file))
+    {
+        fingerprint = (fingerprint ^ b) * 1099511628211UL;
+    }
+}
+
 void Check(bool condition, string what)
 {
     Console.WriteLine((condition ? "ok   " : "FAIL ") + what);
@@ -44,6 +60,7 @@ try
         Check(last < 0.5f * first, $"LSTM char model learns (loss {first:F3} -> {last:F3})");
         string path = Path.Combine(directory, "char.safetensors");
         model.Save(path);
+        Fingerprint(path);
         using var loaded = new CharModel(seed: 2);
         loaded.Load(path);
         float[] expected = new float[tokens.Length * CharModel.OutputSize];
@@ -92,6 +109,7 @@ try
         Check(last < 0.5f * first, $"GRU + MUT + C# cell regressor learns (loss {first:F4} -> {last:F4})");
         string path = Path.Combine(directory, "regressor.safetensors");
         model.Save(path);
+        Fingerprint(path);
         using var loaded = new Regressor(seed: 9);
         loaded.Load(path);
         float[] expected = new float[targets.Length];
@@ -127,6 +145,7 @@ finally
     Directory.Delete(directory, recursive: true);
 }
 
+Console.WriteLine($"trained weights: {fingerprint:x16}");
 Console.WriteLine(failures == 0 ? "consumer: every check holds" : $"consumer: {failures} checks failed");
 return failures == 0 ? 0 : 1;
 
