@@ -7,6 +7,8 @@ using static RnnGen.Cells.CellMath;
 
 // Every kind of layer a user declares, trained a little, saved, loaded into a fresh model and
 // streamed: the whole public path through the package. Exit code 0 when every check holds.
+// .ci/package-check runs it on .NET 10, on .NET 8 and as a NativeAOT binary, and compares what
+// training wrote (the fingerprint) across them.
 Console.WriteLine("RnnGen consumer on " + System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
 int widest = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512
     : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 256
@@ -139,6 +141,122 @@ try
             Check(true, "a NaN input is refused");
         }
     }
+
+    // The other layers: conditioning, a projected LSTM with peepholes, dropout, a ReLU RNN, an LSTM
+    // with coupled gates, attention over a memory; then an RNN, a GRU with the reset before the
+    // matrix product and a mean readout.
+    {
+        using var model = new Decoder(seed: 1);
+        using var adam = new Adam(model.Parameters, 1e-2f);
+        var random = new RandomSource(7);
+        int[] tokens = new int[Decoder.BatchSize * Decoder.SequenceLength];
+        int[] targets = new int[tokens.Length];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = random.NextInt(Decoder.Vocabulary);
+            targets[i] = (tokens[i] + 2) % Decoder.Vocabulary;
+        }
+
+        foreach (ref float v in model.Memory)
+        {
+            v = random.NextGaussian();
+        }
+
+        foreach (ref float v in model.Conditions)
+        {
+            v = random.NextGaussian();
+        }
+
+        model.Training = true;
+        float first = 0, last = 0;
+        for (int step = 0; step < 80; step++)
+        {
+            last = model.TrainStep(tokens, targets);
+            first = step == 0 ? last : first;
+            adam.Step();
+        }
+
+        model.Training = false;
+        Check(last < 0.5f * first, $"conditioned, projected, attending decoder learns with dropout (loss {first:F3} -> {last:F3})");
+        string path = Path.Combine(directory, "decoder.safetensors");
+        model.Save(path);
+        Fingerprint(path);
+        using var loaded = new Decoder(seed: 2);
+        loaded.Load(path);
+        model.Memory.CopyTo(loaded.Memory);
+        model.Conditions.CopyTo(loaded.Conditions);
+        float[] expected = new float[tokens.Length * Decoder.OutputSize];
+        float[] actual = new float[expected.Length];
+        model.Forward(tokens, expected);
+        loaded.Forward(tokens, actual);
+        Check(expected.AsSpan().SequenceEqual(actual), "decoder: saved and loaded weights give the same outputs");
+
+        using var state = loaded.NewState();
+        loaded.InitialiseState(state, loaded.Conditions.Slice(0, Decoder.ConditionSize));
+        loaded.SetMemory(state, loaded.Memory.Slice(0, Decoder.MemoryLength * Decoder.MemorySize), Decoder.MemoryLength);
+        float[] logits = new float[Decoder.OutputSize];
+        bool same = true;
+        for (int t = 0; t < Decoder.SequenceLength; t++)
+        {
+            loaded.Step(state, tokens[t], logits);
+            same &= logits.AsSpan().SequenceEqual(actual.AsSpan(t * Decoder.OutputSize, Decoder.OutputSize));
+        }
+
+        Check(same, "decoder: streaming reproduces Forward bit for bit");
+    }
+
+    {
+        using var model = new Summarizer(seed: 1);
+        using var adam = new Adam(model.Parameters, 1e-2f);
+        var random = new RandomSource(11);
+        float[] inputs = new float[Summarizer.BatchSize * Summarizer.SequenceLength * Summarizer.InputSize];
+        float[] targets = new float[Summarizer.BatchSize];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = random.NextGaussian();
+        }
+
+        for (int b = 0; b < targets.Length; b++)
+        {
+            targets[b] = 0.3f * inputs[b * Summarizer.SequenceLength * Summarizer.InputSize];
+        }
+
+        float first = 0, last = 0;
+        for (int step = 0; step < 80; step++)
+        {
+            last = model.TrainStep(inputs, targets);
+            first = step == 0 ? last : first;
+            adam.Step();
+        }
+
+        Check(last < 0.5f * first, $"RNN + GRU (reset before) with a mean readout learns (loss {first:F4} -> {last:F4})");
+        string path = Path.Combine(directory, "summarizer.safetensors");
+        model.Save(path);
+        Fingerprint(path);
+        using var loaded = new Summarizer(seed: 3);
+        loaded.Load(path);
+        float[] expected = new float[targets.Length];
+        float[] actual = new float[targets.Length];
+        model.Forward(inputs, expected);
+        loaded.Forward(inputs, actual);
+        Check(expected.AsSpan().SequenceEqual(actual), "summarizer: saved and loaded weights give the same outputs");
+    }
+
+    // A file torch.save wrote (tests/Fixtures/views.pt, given by .ci/package-check) read without
+    // Python, against the same tensors as torch converted them (pt-expected.safetensors).
+    if (args.Length == 2)
+    {
+        var views = PyTorchStateDict.ReadAll(args[0]);
+        var expected = SafeTensors.ReadAll(args[1]);
+        bool same = views.Count > 0;
+        foreach (var (name, tensor) in views)
+        {
+            same &= expected.TryGetValue("view." + name, out var reference)
+                && tensor.ToSingleArray().AsSpan().SequenceEqual(reference.ToSingleArray());
+        }
+
+        Check(same, $"PyTorch file: {views.Count} tensors read as torch reads them");
+    }
 }
 finally
 {
@@ -167,6 +285,29 @@ public partial class CharModel
 [Dense(Outputs = 2)]
 [MeanSquaredError]
 public partial class Regressor;
+
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
+[Embedding(Vocabulary = 7, Dimensions = 5)]
+[Condition(Features = 4)]
+[Lstm(Hidden = 12, Projection = 6, Peepholes = true)]
+[Dropout(0.25)]
+[Rnn(Hidden = 8, Activation = RnnActivation.Relu)]
+[Lstm(Hidden = 9, CoupledGates = true, Name = "top")]
+[Attention(MemorySize = 5, MemoryLength = 4, Units = 6)]
+[Dense(Outputs = 7)]
+[SoftmaxCrossEntropy]
+public partial class Decoder
+{
+    public const int Vocabulary = 7;
+}
+
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
+[Input(Features = 2)]
+[Rnn(Hidden = 6)]
+[Gru(Hidden = 5, ResetAfter = false)]
+[Dense(Outputs = 1, Readout = RnnReadout.Mean)]
+[MeanSquaredError]
+public partial class Summarizer;
 
 /// <summary>A leaky tanh unit: h ← (1 − a)·h + a·tanh(W·x + U·h + b), with a learned gate a.</summary>
 [RecurrentCell]

@@ -123,6 +123,30 @@ public sealed class ModelApiTests : IDisposable
     }
 
     [Fact]
+    public void Load_OfATorchSaveFile_ReadsThePyTorchStateDict()
+    {
+        // torch.save(module.state_dict(), "Mixed.state_dict.pt") by tests/fixtures-src/make_fixtures.py:
+        // read without Python, into the model as the safetensors twin loads.
+        var fixture = Fixture.Load("Mixed");
+        using var model = new Mixed();
+        model.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Mixed.state_dict.pt"));
+        using var reference = new Mixed();
+        fixture.CopyParametersTo(reference.Parameters);
+        for (int i = 0; i < model.Parameters.Count; i++)
+        {
+            Assert.Equal(reference.Parameters[i].Value.ToArray(), model.Parameters[i].Value.ToArray());
+        }
+
+        // A whole pickled module is refused, and the model keeps its weights.
+        var error = Assert.Throws<WeightFileException>(() => model.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "model.pt")));
+        Assert.Contains("__main__.Stack", error.Message, StringComparison.Ordinal);
+        for (int i = 0; i < model.Parameters.Count; i++)
+        {
+            Assert.Equal(reference.Parameters[i].Value.ToArray(), model.Parameters[i].Value.ToArray());
+        }
+    }
+
+    [Fact]
     public void DisposedModel_Throws()
     {
         var model = new Lstm1();

@@ -851,6 +851,90 @@ def make_model_fixture(spec):
     return path, float(back["loss"])
 
 
+# ---------------------------------------------------------------------------
+# PyTorch state_dict files (torch.save), read by RnnGen.PyTorchStateDict without Python.
+# ---------------------------------------------------------------------------
+PT_MODEL = "Mixed"
+
+
+def torch_save(obj, path, **kwargs):
+    """torch.save, then check that torch itself reads the file back to the same tensors."""
+    torch.save(obj, path, **kwargs)
+    return path
+
+
+def make_pt_fixtures():
+    """Files torch.save writes, for RnnGen's restricted state_dict reader.
+
+    * {PT_MODEL}.state_dict.pt: the module's own state_dict() (an OrderedDict with _metadata),
+      the same float32 values as {PT_MODEL}.state_dict.safetensors.
+    * {PT_MODEL}.state_dict.{f16,bf16,f64}.pt: the module converted to float16, bfloat16 and
+      float64 (the float64 values carry digits float32 lacks); pt-expected.safetensors holds what
+      torch's .float() makes of each tensor, which loading into a float32 model must give.
+    * views.pt: tensors that view their storage with an offset, strides (transposed, sliced,
+      expanded with stride 0), a storage shared by two tensors, a 0-d and an empty tensor, half
+      precision, and an nn.Parameter; pt-expected.safetensors holds each as a contiguous float32
+      tensor ("view.{name}").
+    * Files the reader must refuse: a whole pickled module (model.pt), a training checkpoint
+      dict around the state_dict (checkpoint.pt), an int64 tensor (int64.pt), and the format from
+      before PyTorch 1.6 (legacy.pt, whose storage keys torch draws anew on every run).
+    """
+    spec = next(m for m in MODELS if m.name == PT_MODEL)
+    torch.manual_seed(spec.seed)
+    model = Stack(spec)
+    written = []
+    base = os.path.join(OUT_DIR, f"{PT_MODEL}.state_dict")
+    written.append(torch_save(model.state_dict(), base + ".pt"))
+
+    expected = OrderedDict()
+    for suffix, dtype in (("f16", torch.float16), ("bf16", torch.bfloat16), ("f64", torch.float64)):
+        converted = Stack(spec)
+        converted.load_state_dict(model.state_dict())
+        converted = converted.to(dtype)
+        if dtype == torch.float64:
+            with torch.no_grad():
+                for i, p in enumerate(converted.parameters()):
+                    p.add_(torch.full_like(p, 1e-10 * (i + 1)))
+        state = converted.state_dict()
+        written.append(torch_save(state, f"{base}.{suffix}.pt"))
+        for name, value in state.items():
+            expected[f"{suffix}.{name}"] = ("F32", value.float().contiguous())
+
+    g = torch.Generator().manual_seed(2024)
+    big = torch.randn(6, 7, generator=g)
+    flat = torch.randn(40, generator=g)
+    views = OrderedDict()
+    views["transposed"] = big.t()
+    views["sliced"] = big[1:5, 2:6:2]
+    views["shared_a"] = flat[3:15].view(3, 4)
+    views["shared_b"] = flat[10:34].view(2, 3, 4).transpose(0, 2)
+    views["expanded"] = torch.randn(3, 1, generator=g).expand(3, 4)
+    views["scalar"] = torch.tensor(2.5)
+    views["empty"] = torch.zeros(0, 3)
+    views["half_t"] = torch.randn(4, 5, generator=g).half().t()
+    views["param"] = nn.Parameter(torch.randn(2, 2, generator=g))
+    written.append(torch_save(views, os.path.join(OUT_DIR, "views.pt")))
+    for name, value in views.items():
+        expected[f"view.{name}"] = ("F32", value.detach().float().contiguous())
+    path = os.path.join(OUT_DIR, "pt-expected.safetensors")
+    write_and_check(path, expected, OrderedDict([("model", PT_MODEL)]))
+    written.append(path)
+
+    written.append(torch_save(model, os.path.join(OUT_DIR, "model.pt")))
+    written.append(torch_save({"model": model.state_dict(), "epoch": 3}, os.path.join(OUT_DIR, "checkpoint.pt")))
+    written.append(torch_save(OrderedDict([("steps", torch.arange(3))]), os.path.join(OUT_DIR, "int64.pt")))
+    written.append(torch_save(model.state_dict(), os.path.join(OUT_DIR, "legacy.pt"), _use_new_zipfile_serialization=False))
+
+    # torch reads its own files back to the same values.
+    for suffix in ("", ".f16", ".bf16", ".f64"):
+        back = torch.load(f"{base}{suffix}.pt")
+        for name, value in back.items():
+            key = f"{suffix[1:]}.{name}" if suffix else None
+            if key:
+                assert torch.equal(value.float(), expected[key][1]), key
+    return written
+
+
 def check_loop_matches_batched(spec):
     """The per-sequence loop of make_ragged_fixture, at full length from zero states, reproduces the
     batched module's outputs: the loop is a faithful reference."""
@@ -1067,6 +1151,7 @@ def main():
             written.append(path)
             print(f"{spec.name:10s} ragged loss={loss:.6f}")
     written.append(make_optimizer_fixture())
+    written.extend(make_pt_fixtures())
     for path in written:
         with open(path, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()

@@ -515,9 +515,11 @@ internal static partial class ModelEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).");
-        w.Line("/// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a");
-        w.Line("/// <see cref=\"global::RnnGen.WeightFileException\"/> names the tensor and the model is left unchanged.");
+        w.Line("/// Reads the parameters from a safetensors file, or from a PyTorch state_dict saved with");
+        w.Line("/// <c>torch.save(module.state_dict(), path)</c> (read without Python; see <see cref=\"global::RnnGen.PyTorchStateDict\"/>).");
+        w.Line("/// Every tensor must match by name and shape and hold finite values (F32 in a safetensors file; float32,");
+        w.Line("/// float16, bfloat16 or float64 in a PyTorch file); otherwise a <see cref=\"global::RnnGen.WeightFileException\"/>");
+        w.Line("/// names the problem and the model is left unchanged.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"path\">Source file.</param>");
         w.Line(GeneratedCode);
@@ -529,7 +531,7 @@ internal static partial class ModelEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Reads the parameters from a safetensors file as <see cref=\"Load(string)\"/> does, optionally accepting");
+        w.Line("/// Reads the parameters from a safetensors or PyTorch file as <see cref=\"Load(string)\"/> does, optionally accepting");
         w.Line("/// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a");
         w.Line("/// <see cref=\"global::RnnGen.WeightFileException\"/> that names the tensor, and the model is left unchanged.");
         w.Line("/// </summary>");

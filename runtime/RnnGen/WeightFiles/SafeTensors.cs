@@ -159,9 +159,11 @@ namespace RnnGen
         }
 
         /// <summary>
-        /// Loads parameter values from a safetensors file, as strictly as PyTorch's
+        /// Loads parameter values from a safetensors file, or from a PyTorch state_dict saved with
+        /// <c>torch.save</c> (see <see cref="PyTorchStateDict"/>), as strictly as PyTorch's
         /// <c>load_state_dict(strict=True)</c>: the file must contain exactly the parameters' names,
-        /// each as an F32 tensor of the parameter's shape.
+        /// each a tensor of the parameter's shape (F32 in a safetensors file; float32, float16,
+        /// bfloat16 or float64 in a PyTorch file, converted to float32).
         /// </summary>
         /// <remarks>
         /// The whole file is validated and read before any parameter is written, so when an
@@ -195,7 +197,10 @@ namespace RnnGen
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             Parameter[] list = CheckParameters(parameters);
-            float[][] staged = ReadStaged(path, Array.ConvertAll(list, p => new TensorSpec(p.Name, p.Shape)), allowNonFinite, out _);
+            TensorSpec[] specs = Array.ConvertAll(list, p => new TensorSpec(p.Name, p.Shape));
+            float[][] staged = IsPyTorchFile(path)
+                ? PyTorchStateDict.ReadStaged(path, specs, allowNonFinite)
+                : ReadStaged(path, specs, allowNonFinite, out _);
 
             // Touch every destination first, so a disposed buffer is reported before anything is copied.
             for (int i = 0; i < list.Length; i++)
@@ -290,6 +295,15 @@ namespace RnnGen
             return new ReadOnlyDictionary<string, string>(header.Metadata);
         }
 
+        /// <summary>Whether the file starts as PyTorch's files do (a zip archive, or a pickle in the format from before 1.6).</summary>
+        private static bool IsPyTorchFile(string path)
+        {
+            using FileStream stream = OpenRead(path);
+            Span<byte> header = stackalloc byte[4];
+            int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            return PyTorchStateDict.IsArchive(header[..read]) || PyTorchStateDict.IsLegacyPickle(header[..read]);
+        }
+
         private static FileStream OpenRead(string path)
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyChunkBytes);
@@ -324,44 +338,7 @@ namespace RnnGen
 
         private static SafeTensorsEntry[] Match(SafeTensorsHeader header, TensorSpec[] parameters, string path)
         {
-            var missing = new List<string>();
-            var expected = new HashSet<string>(StringComparer.Ordinal);
-            foreach (TensorSpec parameter in parameters)
-            {
-                expected.Add(parameter.Name);
-                if (!header.ByName.ContainsKey(parameter.Name))
-                {
-                    missing.Add(parameter.Name);
-                }
-            }
-
-            var unexpected = new List<string>();
-            foreach (SafeTensorsEntry entry in header.Tensors)
-            {
-                if (!expected.Contains(entry.Name))
-                {
-                    unexpected.Add(entry.Name);
-                }
-            }
-
-            if (missing.Count > 0 || unexpected.Count > 0)
-            {
-                var message = new StringBuilder($"Weight file '{path}' does not match the model:");
-                if (missing.Count > 0)
-                {
-                    message.Append(" missing tensors ").Append(QuoteList(missing)).Append(';');
-                }
-
-                if (unexpected.Count > 0)
-                {
-                    message.Append(" unexpected tensors the model does not have ").Append(QuoteList(unexpected)).Append(';');
-                }
-
-                message.Length--;
-                message.Append('.');
-                throw new WeightFileException(message.ToString(), missing.Count > 0 ? missing[0] : unexpected[0]);
-            }
-
+            CheckNames(path, parameters, header.ByName.ContainsKey, header.Tensors.ConvertAll(t => t.Name));
             var entries = new SafeTensorsEntry[parameters.Length];
             for (int i = 0; i < parameters.Length; i++)
             {
@@ -383,14 +360,56 @@ namespace RnnGen
             return entries;
         }
 
-        private static bool SameShape(int[] file, IReadOnlyList<int> model)
+        /// <summary>
+        /// Checks that a file holds exactly the expected tensors' names, as PyTorch's
+        /// <c>load_state_dict(strict=True)</c> does, naming what is missing and what the model does not have.
+        /// </summary>
+        /// <param name="path">The file, for the message.</param>
+        /// <param name="parameters">The expected tensors.</param>
+        /// <param name="inFile">Whether the file holds a tensor of a name.</param>
+        /// <param name="fileNames">The names the file holds, in its order.</param>
+        internal static void CheckNames(string path, TensorSpec[] parameters, Func<string, bool> inFile, List<string> fileNames)
         {
-            if (file.Length != model.Count)
+            var missing = new List<string>();
+            var expected = new HashSet<string>(StringComparer.Ordinal);
+            foreach (TensorSpec parameter in parameters)
+            {
+                expected.Add(parameter.Name);
+                if (!inFile(parameter.Name))
+                {
+                    missing.Add(parameter.Name);
+                }
+            }
+
+            var unexpected = fileNames.FindAll(name => !expected.Contains(name));
+            if (missing.Count > 0 || unexpected.Count > 0)
+            {
+                var message = new StringBuilder($"Weight file '{path}' does not match the model:");
+                if (missing.Count > 0)
+                {
+                    message.Append(" missing tensors ").Append(QuoteList(missing)).Append(';');
+                }
+
+                if (unexpected.Count > 0)
+                {
+                    message.Append(" unexpected tensors the model does not have ").Append(QuoteList(unexpected)).Append(';');
+                }
+
+                message.Length--;
+                message.Append('.');
+                throw new WeightFileException(message.ToString(), missing.Count > 0 ? missing[0] : unexpected[0]);
+            }
+        }
+
+        /// <summary>Whether a tensor in a file has the model's shape.</summary>
+        internal static bool SameShape(IReadOnlyList<int> file, IReadOnlyList<int> model)
+        {
+            if (file.Count != model.Count)
             {
                 return false;
             }
 
-            for (int i = 0; i < file.Length; i++)
+            for (int i = 0; i < file.Count; i++)
             {
                 if (file[i] != model[i])
                 {

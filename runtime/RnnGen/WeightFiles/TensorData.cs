@@ -6,8 +6,8 @@ using System.Collections.ObjectModel;
 namespace RnnGen
 {
     /// <summary>
-    /// One tensor read from a safetensors file: its element type, its shape and its raw
-    /// little-endian bytes, with conversions to .NET arrays.
+    /// One tensor read from a safetensors file or a PyTorch state_dict: its element type, its shape and
+    /// its raw little-endian bytes in row-major order, with conversions to .NET arrays.
     /// </summary>
     public sealed class TensorData
     {

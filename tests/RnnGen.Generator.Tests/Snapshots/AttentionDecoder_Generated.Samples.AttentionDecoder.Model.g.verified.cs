@@ -505,9 +505,11 @@ namespace Samples
         }
 
         /// <summary>
-        /// Reads the parameters from a safetensors file (for example one saved from a PyTorch state_dict).
-        /// Every tensor must match by name, shape and dtype (F32) and hold finite values; otherwise a
-        /// <see cref="global::RnnGen.WeightFileException"/> names the tensor and the model is left unchanged.
+        /// Reads the parameters from a safetensors file, or from a PyTorch state_dict saved with
+        /// <c>torch.save(module.state_dict(), path)</c> (read without Python; see <see cref="global::RnnGen.PyTorchStateDict"/>).
+        /// Every tensor must match by name and shape and hold finite values (F32 in a safetensors file; float32,
+        /// float16, bfloat16 or float64 in a PyTorch file); otherwise a <see cref="global::RnnGen.WeightFileException"/>
+        /// names the problem and the model is left unchanged.
         /// </summary>
         /// <param name="path">Source file.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
@@ -518,7 +520,7 @@ namespace Samples
         }
 
         /// <summary>
-        /// Reads the parameters from a safetensors file as <see cref="Load(string)"/> does, optionally accepting
+        /// Reads the parameters from a safetensors or PyTorch file as <see cref="Load(string)"/> does, optionally accepting
         /// NaN and infinite values (to inspect a model whose training diverged); otherwise they are a
         /// <see cref="global::RnnGen.WeightFileException"/> that names the tensor, and the model is left unchanged.
         /// </summary>
