@@ -128,6 +128,213 @@ namespace RnnGen.Runtime.Tests
             Assert.Equal("extra.weight", missing.TensorName);
         }
 
+        /// <summary>A pickle, opcode by opcode.</summary>
+        private sealed class Pickle
+        {
+            private readonly List<byte> _bytes = [0x80, 2];
+
+            public Pickle Op(params byte[] bytes)
+            {
+                _bytes.AddRange(bytes);
+                return this;
+            }
+
+            public Pickle Op(char op) => Op((byte)op);
+
+            public Pickle Global(string module, string name) => Op('c').Op(System.Text.Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));
+
+            public Pickle Str(string value)
+            {
+                byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+                return Op('X').Op(BitConverter.GetBytes(utf8.Length)).Op(utf8);
+            }
+
+            public Pickle Int(byte value) => Op('K').Op(value);
+
+            /// <summary>OrderedDict(): GLOBAL, EMPTY_TUPLE, REDUCE.</summary>
+            public Pickle OrderedDict() => Global("collections", "OrderedDict").Op(')').Op('R');
+
+            /// <summary>A float tensor of <paramref name="size"/> elements (stride 1) viewing storage <paramref name="key"/> of <paramref name="elements"/> at <paramref name="offset"/>.</summary>
+            public Pickle Tensor(string key, byte elements, byte offset, byte size, string storage = "FloatStorage") =>
+                Global("torch._utils", "_rebuild_tensor_v2").Op('(')
+                    .Op('(').Str("storage").Global("torch", storage).Str(key).Str("cpu").Int(elements).Op('t').Op('Q')
+                    .Int(offset).Int(size).Op(0x85).Int(1).Op(0x85).Op(0x89).OrderedDict().Op('t').Op('R');
+
+            public byte[] Stop() => [.. _bytes, (byte)'.'];
+
+            public byte[] WithoutStop() => [.. _bytes];
+        }
+
+        /// <summary>The state_dict {"w": a tensor of 2 floats}, as torch.save pickles it.</summary>
+        private static Pickle ValidPickle() => new Pickle().OrderedDict().Str("w").Tensor("0", 2, 0, 2).Op('s');
+
+        /// <summary>An archive as torch.save lays it out: archive/data.pkl and archive/data/{key} for each storage.</summary>
+        private string Archive(byte[] pickle, params (string Key, byte[] Bytes)[] storages)
+        {
+            string path = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".pt");
+            using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+            {
+                using (var stream = zip.CreateEntry("archive/data.pkl", CompressionLevel.NoCompression).Open())
+                {
+                    stream.Write(pickle);
+                }
+
+                foreach (var (key, bytes) in storages)
+                {
+                    using var stream = zip.CreateEntry("archive/data/" + key, CompressionLevel.NoCompression).Open();
+                    stream.Write(bytes);
+                }
+            }
+
+            return path;
+        }
+
+        private static readonly byte[] s_twoFloats = [.. BitConverter.GetBytes(1.5f), .. BitConverter.GetBytes(-2f)];
+
+        /// <summary>Loads <paramref name="path"/> into a parameter "w" of 2 elements: must be refused with <paramref name="messagePart"/>, leaving it unchanged.</summary>
+        private static void AssertRefused(string path, string messagePart)
+        {
+            using var parameters = new TestParameters(("w", new[] { 2 }));
+            parameters.FillRandom(5);
+            float[] before = parameters.SnapshotValues();
+            var error = Assert.Throws<WeightFileException>(() => SafeTensors.Load(path, parameters.List));
+            Assert.Contains(messagePart, error.Message, StringComparison.Ordinal);
+            Assert.Equal(before, parameters.SnapshotValues());
+        }
+
+        [Fact]
+        public void AHandMadePickle_AsTorchSaveWritesIt_Loads()
+        {
+            string path = Archive(ValidPickle().Stop(), ("0", s_twoFloats));
+            using var parameters = new TestParameters(("w", new[] { 2 }));
+            SafeTensors.Load(path, parameters.List);
+            Assert.Equal(new[] { 1.5f, -2f }, parameters.SnapshotValues());
+        }
+
+        /// <summary>Every opcode the reader does not implement, where a state_dict's pickle would have its next one.</summary>
+        [Fact]
+        public void EveryOtherOpcode_IsRefusedByName()
+        {
+            byte[] known = [0x80, 0x95, (byte)'.', (byte)'(', (byte)'0', (byte)'1', (byte)'2', (byte)'N', 0x88, 0x89, (byte)'K', (byte)'M', (byte)'J', 0x8a, (byte)'G',
+                (byte)'X', 0x8c, 0x8d, (byte)'U', (byte)'T', (byte)')', 0x85, 0x86, 0x87, (byte)'t', (byte)']', (byte)'}', (byte)'a', (byte)'e', (byte)'s', (byte)'u',
+                (byte)'q', (byte)'r', 0x94, (byte)'h', (byte)'j', (byte)'c', 0x93, (byte)'Q', (byte)'R', (byte)'b'];
+            int tried = 0;
+            for (int op = 0; op < 256; op++)
+            {
+                if (Array.IndexOf(known, (byte)op) >= 0)
+                {
+                    continue;
+                }
+
+                tried++;
+                AssertRefused(Archive(new Pickle().OrderedDict().Op((byte)op).Stop(), ("0", s_twoFloats)), $"opcode 0x{op:x2}");
+            }
+
+            Assert.Equal(256 - known.Length, tried);
+        }
+
+        public static IEnumerable<object[]> RejectedGlobals() =>
+        [
+            ["builtins", "eval", "builtins.eval"],
+            ["os", "system", "os.system"],
+            ["posix", "system", "posix.system"],
+            ["subprocess", "Popen", "subprocess.Popen"],
+            ["__builtin__", "set", "__builtin__.set"],
+            ["collections", "defaultdict", "collections.defaultdict"],
+            ["torch._utils", "_rebuild_qtensor", "torch._utils._rebuild_qtensor"],
+            ["torch._utils", "_rebuild_sparse_tensor", "torch._utils._rebuild_sparse_tensor"],
+            ["torch", "Size", "torch.Size"],
+            ["torch", "LongStorage", "torch.LongStorage"],
+            ["torch", "ByteStorage", "torch.ByteStorage"],
+            ["numpy.core.multiarray", "_reconstruct", "numpy.core.multiarray._reconstruct"],
+            ["__main__", "Net", "__main__.Net"],
+        ];
+
+        [Theory]
+        [MemberData(nameof(RejectedGlobals))]
+        public void EveryOtherGlobal_IsRefusedByName_BeforeAnythingIsCalled(string module, string name, string shown)
+        {
+            AssertRefused(Archive(new Pickle().Global(module, name).Op(')').Op('R').Stop(), ("0", s_twoFloats)), shown);
+        }
+
+        public static IEnumerable<object[]> MalformedStateDicts()
+        {
+            static object[] Case(string what, Pickle pickle, string messagePart, bool stop = true) => [what, stop ? pickle.Stop() : pickle.WithoutStop(), messagePart];
+            yield return Case("a list, not a dict", new Pickle().Op(']'), "holds a list, not a state_dict");
+            yield return Case("an integer key", new Pickle().OrderedDict().Int(3).Tensor("0", 2, 0, 2).Op('s'), "with the key an integer");
+            yield return Case("a value that is not a tensor", new Pickle().OrderedDict().Str("w").Int(3).Op('s'), "entry 'w' is an integer, not a tensor");
+            yield return Case("a dict around the state_dict", new Pickle().Op('}').Str("model").Op('}').Op('s'), "entry 'model' is a dict");
+            yield return Case("the same name twice", ValidPickle().Str("w").Tensor("0", 2, 0, 2).Op('s'), "names the tensor 'w' twice");
+            yield return Case("no STOP", new Pickle().OrderedDict(), "ends before STOP", stop: false);
+            yield return Case("two values at STOP", ValidPickle().Op('N'), "2 values on the stack");
+            yield return Case("a value from an empty stack", new Pickle().Op('0'), "empty stack");
+            yield return Case("a memo read before it is written", new Pickle().Op('h').Op(7), "memo entry 7");
+            yield return Case("SETITEMS with an odd count", new Pickle().OrderedDict().Op('(').Str("w").Op('u'), "odd number");
+            yield return Case("BUILD of a tensor", new Pickle().Tensor("0", 2, 0, 2).Op('}').Op('b'), "BUILD");
+            yield return Case("a persistent id that is not a storage", new Pickle().OrderedDict().Str("w").Str("x").Op('Q').Op('s'), "not a storage");
+            yield return Case("a storage missing from the archive", new Pickle().OrderedDict().Str("w").Tensor("7", 2, 0, 2).Op('s'), "storage '7' of tensor 'w' is not in the archive");
+            yield return Case("a view past the storage", new Pickle().OrderedDict().Str("w").Tensor("0", 2, 1, 2).Op('s'), "reaches past its storage");
+            yield return Case("a storage of other length", new Pickle().OrderedDict().Str("w").Tensor("0", 3, 0, 2).Op('s'), "holds 8 bytes, but the pickle says 3 elements");
+            yield return Case("an integer storage", new Pickle().OrderedDict().Str("w").Tensor("0", 2, 0, 2, "IntStorage").Op('s'), "torch.IntStorage");
+            yield return Case("a string that is not UTF-8", new Pickle().Op('X').Op(2, 0, 0, 0, 0xff, 0xfe), "not valid UTF-8");
+            yield return Case("a string past the end", new Pickle().Op('X').Op(0xff, 0xff, 0, 0), "longer than the rest");
+            yield return Case("a protocol above 5", new Pickle().Op(0x80, 9), "protocol above 5");
+            yield return Case("a tensor whose storage is another type's", new Pickle().OrderedDict().Str("w").Tensor("0", 2, 0, 2).Op('s').Str("v").Tensor("0", 4, 0, 4, "HalfStorage").Op('s'), "read as both");
+        }
+
+        [Theory]
+        [MemberData(nameof(MalformedStateDicts))]
+        public void MalformedStateDicts_AreRefusedSayingWhat_AndChangeNothing(string what, byte[] pickle, string messagePart)
+        {
+            _ = what;
+            AssertRefused(Archive(pickle, ("0", s_twoFloats)), messagePart);
+        }
+
+        [Fact]
+        public void MalformedArchives_AreRefusedSayingWhat()
+        {
+            AssertRefused(Archive(ValidPickle().Stop()), "storage '0' of tensor 'w' is not in the archive");
+
+            string twoPickles = Path.Combine(_directory, "two.pt");
+            using (var zip = ZipFile.Open(twoPickles, ZipArchiveMode.Create))
+            {
+                foreach (string entry in new[] { "a/data.pkl", "b/data.pkl" })
+                {
+                    using var stream = zip.CreateEntry(entry).Open();
+                    stream.Write(ValidPickle().Stop());
+                }
+            }
+
+            AssertRefused(twoPickles, "more than one data.pkl");
+
+            string noPickle = Path.Combine(_directory, "none.pt");
+            using (var zip = ZipFile.Open(noPickle, ZipArchiveMode.Create))
+            {
+                using var stream = zip.CreateEntry("archive/constants.pkl").Open();
+                stream.Write(ValidPickle().Stop());
+            }
+
+            AssertRefused(noPickle, "without the data.pkl");
+
+            string bigEndian = Path.Combine(_directory, "big.pt");
+            File.Copy(Archive(ValidPickle().Stop(), ("0", s_twoFloats)), bigEndian);
+            using (var zip = ZipFile.Open(bigEndian, ZipArchiveMode.Update))
+            {
+                using var stream = zip.CreateEntry("archive/byteorder").Open();
+                stream.Write("big"u8);
+            }
+
+            AssertRefused(bigEndian, "big-endian");
+
+            string cut = Path.Combine(_directory, "cut.pt");
+            byte[] whole = File.ReadAllBytes(FixturePath("Mixed.state_dict.pt"));
+            File.WriteAllBytes(cut, whole.AsSpan(0, whole.Length / 2).ToArray());
+            AssertRefused(cut, "not a readable zip archive");
+
+            File.WriteAllBytes(cut, "PK\u0003\u0004"u8.ToArray());
+            AssertRefused(cut, "not a readable zip archive");
+        }
+
         /// <summary>
         /// Seeded mutations of the fixtures: bytes flipped anywhere, the file cut short, and data.pkl
         /// itself mutated inside a well-formed archive (so the pickle reader, not the zip checksum,
