@@ -101,13 +101,16 @@ public static class NativeAotVariants
 
     /// <summary>
     /// On Linux, whether the kernel lists <paramref name="flag"/> among the processor's flags (it drops
-    /// the AVX flags when it does not save their registers); elsewhere <see langword="true"/>.
+    /// the AVX flags when it does not save their registers); elsewhere, or without /proc, <see langword="true"/>.
     /// </summary>
-    private static bool KernelEnabled(string flag)
+    private static bool KernelEnabled(string flag) => s_kernelFlags.Value is not { } flags || Array.IndexOf(flags, flag) >= 0;
+
+    /// <summary>The first "flags" line of /proc/cpuinfo, read once; <see langword="null"/> off Linux or when it cannot be read.</summary>
+    private static readonly Lazy<string[]?> s_kernelFlags = new(() =>
     {
         if (!OperatingSystem.IsLinux())
         {
-            return true;
+            return null;
         }
 
         try
@@ -116,15 +119,7 @@ public static class NativeAotVariants
             {
                 if (line.StartsWith("flags", StringComparison.Ordinal) && line.IndexOf(':') is int colon and >= 0)
                 {
-                    foreach (string f in line.Substring(colon + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                    {
-                        if (f == flag)
-                        {
-                            return true;
-                        }
-                    }
-
-                    return false;
+                    return line.Substring(colon + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 }
             }
         }
@@ -135,9 +130,8 @@ public static class NativeAotVariants
         {
         }
 
-        // No /proc: CPUID's answer stands.
-        return true;
-    }
+        return null;
+    });
 
     /// <summary>Hands the process over to the widest variant published beside it, if any (see the remarks of <see cref="NativeAotVariants"/>).</summary>
     [ModuleInitializer]

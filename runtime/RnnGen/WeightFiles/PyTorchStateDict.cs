@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
-using System.Globalization;
 using System.IO;
 using System.IO.Compression;
 using System.Text;
@@ -76,18 +75,11 @@ namespace RnnGen
             for (int i = 0; i < list.Length; i++)
             {
                 TensorData tensor = byName[list[i].Name];
-                if (!SafeTensors.SameShape(tensor.Shape, list[i].Shape))
-                {
-                    throw new WeightFileException($"Tensor '{list[i].Name}' has shape {SafeTensorsHeader.FormatShape(tensor.Shape)} in the file but the model expects {SafeTensorsHeader.FormatShape(list[i].Shape)}. File: '{path}'.", list[i].Name);
-                }
-
+                SafeTensors.RequireShape(path, list[i].Name, tensor.Shape, list[i].Shape);
                 float[] values = tensor.ToSingleArray();
-                int bad = allowNonFinite ? -1 : Numerics.Finite.IndexOfNonFinite(values);
-                if (bad >= 0)
+                if (!allowNonFinite)
                 {
-                    throw new WeightFileException(
-                        $"'{path}': tensor '{list[i].Name}' holds {values[bad].ToString(CultureInfo.InvariantCulture)} at element {bad}{(tensor.DType == "F64" ? " (as float32)" : string.Empty)}; weights must be finite (load with allowNonFinite: true to inspect such a file anyway).",
-                        list[i].Name);
+                    SafeTensors.RequireFinite(path, list[i].Name, values, converted: tensor.DType == "F64");
                 }
 
                 staged[i] = values;
@@ -145,9 +137,11 @@ namespace RnnGen
             }
 
             string prefix = pickle.FullName.Substring(0, pickle.FullName.Length - "data.pkl".Length);
-            if (archive.GetEntry(prefix + "byteorder") is { } byteOrder && Text(byteOrder, path, 16).Trim() != "little")
+            // Written by PyTorch 1.10 and later; earlier files are little-endian.
+            if (archive.GetEntry(prefix + "byteorder") is { } byteOrder
+                && (byteOrder.Length > 16 || Encoding.ASCII.GetString(Bytes(byteOrder, path, "byteorder")).Trim() != "little"))
             {
-                throw new WeightFileException($"'{path}' was written on a big-endian machine; only little-endian files are read.");
+                throw new WeightFileException($"'{path}' is big-endian, or its byteorder entry does not say 'little'; only little-endian files are read.");
             }
 
             var tensors = StateDictPickle.Read(Bytes(pickle, path, "data.pkl"), path);
@@ -264,8 +258,5 @@ namespace RnnGen
 
             return bytes;
         }
-
-        private static string Text(ZipArchiveEntry entry, string path, int maxLength) =>
-            entry.Length > maxLength ? string.Empty : Encoding.ASCII.GetString(Bytes(entry, path, entry.Name));
     }
 }

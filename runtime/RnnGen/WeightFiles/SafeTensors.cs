@@ -241,12 +241,9 @@ namespace RnnGen
                     BinaryPrimitives.ReverseEndianness(bits, bits);
                 }
 
-                int bad = allowNonFinite ? -1 : Numerics.Finite.IndexOfNonFinite(values);
-                if (bad >= 0)
+                if (!allowNonFinite)
                 {
-                    throw new WeightFileException(
-                        $"'{path}': tensor '{entry.Name}' holds {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}; weights must be finite (load with allowNonFinite: true to inspect such a file anyway).",
-                        entry.Name);
+                    RequireFinite(path, entry.Name, values, converted: false);
                 }
 
                 staged[i] = values;
@@ -349,10 +346,7 @@ namespace RnnGen
                     throw new WeightFileException($"Tensor '{entry.Name}' has dtype {entry.DType} in the file but the model expects F32. File: '{path}'.", entry.Name);
                 }
 
-                if (!SameShape(entry.Shape, parameter.Shape))
-                {
-                    throw new WeightFileException($"Tensor '{entry.Name}' has shape {SafeTensorsHeader.FormatShape(entry.Shape)} in the file but the model expects {SafeTensorsHeader.FormatShape(parameter.Shape)}. File: '{path}'.", entry.Name);
-                }
+                RequireShape(path, entry.Name, entry.Shape, parameter.Shape);
 
                 entries[i] = entry;
             }
@@ -401,8 +395,29 @@ namespace RnnGen
             }
         }
 
+        /// <summary>Throws unless the tensor <paramref name="name"/> has the model's shape in the file.</summary>
+        internal static void RequireShape(string path, string name, IReadOnlyList<int> file, IReadOnlyList<int> model)
+        {
+            if (!SameShape(file, model))
+            {
+                throw new WeightFileException($"Tensor '{name}' has shape {SafeTensorsHeader.FormatShape(file)} in the file but the model expects {SafeTensorsHeader.FormatShape(model)}. File: '{path}'.", name);
+            }
+        }
+
+        /// <summary>Throws if a value read for the tensor <paramref name="name"/> is NaN or infinite (<paramref name="converted"/>: read from float64).</summary>
+        internal static void RequireFinite(string path, string name, float[] values, bool converted)
+        {
+            int bad = Numerics.Finite.IndexOfNonFinite(values);
+            if (bad >= 0)
+            {
+                throw new WeightFileException(
+                    $"'{path}': tensor '{name}' holds {values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {bad}{(converted ? " (as float32)" : string.Empty)}; weights must be finite (load with allowNonFinite: true to inspect such a file anyway).",
+                    name);
+            }
+        }
+
         /// <summary>Whether a tensor in a file has the model's shape.</summary>
-        internal static bool SameShape(IReadOnlyList<int> file, IReadOnlyList<int> model)
+        private static bool SameShape(IReadOnlyList<int> file, IReadOnlyList<int> model)
         {
             if (file.Count != model.Count)
             {

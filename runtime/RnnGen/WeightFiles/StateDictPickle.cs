@@ -52,12 +52,6 @@ namespace RnnGen
             public List<object?> Items { get; } = new();
         }
 
-        /// <summary>The marker MARK pushes.</summary>
-        private sealed class Mark
-        {
-            public static readonly Mark Instance = new();
-        }
-
         /// <summary>The storage types a state_dict of float tensors uses, and the dtype of each (safetensors' names).</summary>
         private static readonly Dictionary<string, string> s_storages = new(StringComparer.Ordinal)
         {
@@ -108,7 +102,7 @@ namespace RnnGen
         {
             null => "None",
             string s => $"the string '{(s.Length > 40 ? s.Substring(0, 40) + "…" : s)}'",
-            long or int => "an integer",
+            long => "an integer",
             double => "a float",
             bool => "a bool",
             Tensor => "a tensor",
