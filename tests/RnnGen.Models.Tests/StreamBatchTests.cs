@@ -21,8 +21,17 @@ public sealed class StreamBatchTests
     {
         // A few streams on the calling thread (every height of the last row tile); then enough for Step
         // to split them between 2 threads (the fewest it splits, and a count 3 more).
-        Run(name, threads: 1, parallel: false);
-        Run(name, threads: 2, parallel: true);
+        Run(name, threads: 1, parallel: false, WeightFormat.Float32);
+        Run(name, threads: 2, parallel: true, WeightFormat.Float32);
+    }
+
+    /// <summary>The same with bfloat16 inference weights: the batch reads the copy a single Step reads.</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EveryStreamMatchesSteppingItAlone_WithBFloat16Weights(string name)
+    {
+        Run(name, threads: 1, parallel: false, WeightFormat.BFloat16);
+        Run(name, threads: 2, parallel: true, WeightFormat.BFloat16);
     }
 
     [Fact]
@@ -149,45 +158,45 @@ public sealed class StreamBatchTests
         }
     }
 
-    private static void Run(string name, int threads, bool parallel)
+    private static void Run(string name, int threads, bool parallel, WeightFormat format)
     {
         string model = name;
         switch (model)
         {
-            case "RnnTanh": Features<RnnTanh, RnnTanh.State, RnnTanh.StreamBatch>(new RnnTanh(seed: 1), RnnTanh.ParallelStreamsMinimum, threads, parallel); break;
-            case "RnnRelu2": Tokens<RnnRelu2, RnnRelu2.State, RnnRelu2.StreamBatch>(new RnnRelu2(seed: 1), RnnRelu2.ParallelStreamsMinimum, threads, parallel); break;
-            case "Lstm1": Tokens<Lstm1, Lstm1.State, Lstm1.StreamBatch>(new Lstm1(seed: 1), Lstm1.ParallelStreamsMinimum, threads, parallel); break;
-            case "Lstm3Mse": Features<Lstm3Mse, Lstm3Mse.State, Lstm3Mse.StreamBatch>(new Lstm3Mse(seed: 1), Lstm3Mse.ParallelStreamsMinimum, threads, parallel); break;
-            case "Gru2": Tokens<Gru2, Gru2.State, Gru2.StreamBatch>(new Gru2(seed: 1), Gru2.ParallelStreamsMinimum, threads, parallel); break;
-            case "Gru1Mse": Features<Gru1Mse, Gru1Mse.State, Gru1Mse.StreamBatch>(new Gru1Mse(seed: 1), Gru1Mse.ParallelStreamsMinimum, threads, parallel); break;
-            case "Mixed": Tokens<Mixed, Mixed.State, Mixed.StreamBatch>(new Mixed(seed: 1), Mixed.ParallelStreamsMinimum, threads, parallel); break;
-            case "CharLstm": Tokens<CharLstm, CharLstm.State, CharLstm.StreamBatch>(new CharLstm(seed: 1), CharLstm.ParallelStreamsMinimum, threads, parallel); break;
-            case "Lstm40": Features<Lstm40, Lstm40.State, Lstm40.StreamBatch>(new Lstm40(seed: 1), Lstm40.ParallelStreamsMinimum, threads, parallel); break;
-            case "Tiny": Tokens<Tiny, Tiny.State, Tiny.StreamBatch>(new Tiny(seed: 1), Tiny.ParallelStreamsMinimum, threads, parallel); break;
-            case "RnnWide": Features<RnnWide, RnnWide.State, RnnWide.StreamBatch>(new RnnWide(seed: 1), RnnWide.ParallelStreamsMinimum, threads, parallel); break;
-            case "Gru3": Tokens<Gru3, Gru3.State, Gru3.StreamBatch>(new Gru3(seed: 1), Gru3.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmRelu": Features<LstmRelu, LstmRelu.State, LstmRelu.StreamBatch>(new LstmRelu(seed: 1), LstmRelu.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmLast": Tokens<LstmLast, LstmLast.State, LstmLast.StreamBatch>(new LstmLast(seed: 1), LstmLast.ParallelStreamsMinimum, threads, parallel); break;
-            case "GruMean": Features<GruMean, GruMean.State, GruMean.StreamBatch>(new GruMean(seed: 1), GruMean.ParallelStreamsMinimum, threads, parallel); break;
-            case "CondLstm": Tokens<CondLstm, CondLstm.State, CondLstm.StreamBatch>(new CondLstm(seed: 1), CondLstm.ParallelStreamsMinimum, threads, parallel); break;
-            case "DropoutStack": Tokens<DropoutStack, DropoutStack.State, DropoutStack.StreamBatch>(new DropoutStack(seed: 1), DropoutStack.ParallelStreamsMinimum, threads, parallel); break;
-            case "DropoutLast": Features<DropoutLast, DropoutLast.State, DropoutLast.StreamBatch>(new DropoutLast(seed: 1), DropoutLast.ParallelStreamsMinimum, threads, parallel); break;
-            case "DropoutMean": Features<DropoutMean, DropoutMean.State, DropoutMean.StreamBatch>(new DropoutMean(seed: 1), DropoutMean.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmPeephole": Features<LstmPeephole, LstmPeephole.State, LstmPeephole.StreamBatch>(new LstmPeephole(seed: 1), LstmPeephole.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmCoupled": Tokens<LstmCoupled, LstmCoupled.State, LstmCoupled.StreamBatch>(new LstmCoupled(seed: 1), LstmCoupled.ParallelStreamsMinimum, threads, parallel); break;
-            case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel); break;
-            case "Mut": Tokens<Mut, Mut.State, Mut.StreamBatch>(new Mut(seed: 1), Mut.ParallelStreamsMinimum, threads, parallel); break;
-            case "Mut1Features": Features<Mut1Features, Mut1Features.State, Mut1Features.StreamBatch>(new Mut1Features(seed: 1), Mut1Features.ParallelStreamsMinimum, threads, parallel); break;
-            case "CondProj": Tokens<CondProj, CondProj.State, CondProj.StreamBatch>(new CondProj(seed: 1), CondProj.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmProj": Tokens<LstmProj, LstmProj.State, LstmProj.StreamBatch>(new LstmProj(seed: 1), LstmProj.ParallelStreamsMinimum, threads, parallel); break;
-            case "LstmPeepholeProj": Features<LstmPeepholeProj, LstmPeepholeProj.State, LstmPeepholeProj.StreamBatch>(new LstmPeepholeProj(seed: 1), LstmPeepholeProj.ParallelStreamsMinimum, threads, parallel); break;
-            case "Mgu": Tokens<Mgu, Mgu.State, Mgu.StreamBatch>(new Mgu(seed: 1), Mgu.ParallelStreamsMinimum, threads, parallel); break;
-            case "Kitchen": Features<Kitchen, Kitchen.State, Kitchen.StreamBatch>(new Kitchen(seed: 1), Kitchen.ParallelStreamsMinimum, threads, parallel); break;
+            case "RnnTanh": Features<RnnTanh, RnnTanh.State, RnnTanh.StreamBatch>(new RnnTanh(seed: 1), RnnTanh.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RnnRelu2": Tokens<RnnRelu2, RnnRelu2.State, RnnRelu2.StreamBatch>(new RnnRelu2(seed: 1), RnnRelu2.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Lstm1": Tokens<Lstm1, Lstm1.State, Lstm1.StreamBatch>(new Lstm1(seed: 1), Lstm1.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Lstm3Mse": Features<Lstm3Mse, Lstm3Mse.State, Lstm3Mse.StreamBatch>(new Lstm3Mse(seed: 1), Lstm3Mse.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Gru2": Tokens<Gru2, Gru2.State, Gru2.StreamBatch>(new Gru2(seed: 1), Gru2.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Gru1Mse": Features<Gru1Mse, Gru1Mse.State, Gru1Mse.StreamBatch>(new Gru1Mse(seed: 1), Gru1Mse.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Mixed": Tokens<Mixed, Mixed.State, Mixed.StreamBatch>(new Mixed(seed: 1), Mixed.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "CharLstm": Tokens<CharLstm, CharLstm.State, CharLstm.StreamBatch>(new CharLstm(seed: 1), CharLstm.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Lstm40": Features<Lstm40, Lstm40.State, Lstm40.StreamBatch>(new Lstm40(seed: 1), Lstm40.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Tiny": Tokens<Tiny, Tiny.State, Tiny.StreamBatch>(new Tiny(seed: 1), Tiny.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RnnWide": Features<RnnWide, RnnWide.State, RnnWide.StreamBatch>(new RnnWide(seed: 1), RnnWide.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Gru3": Tokens<Gru3, Gru3.State, Gru3.StreamBatch>(new Gru3(seed: 1), Gru3.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmRelu": Features<LstmRelu, LstmRelu.State, LstmRelu.StreamBatch>(new LstmRelu(seed: 1), LstmRelu.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmLast": Tokens<LstmLast, LstmLast.State, LstmLast.StreamBatch>(new LstmLast(seed: 1), LstmLast.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "GruMean": Features<GruMean, GruMean.State, GruMean.StreamBatch>(new GruMean(seed: 1), GruMean.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "CondLstm": Tokens<CondLstm, CondLstm.State, CondLstm.StreamBatch>(new CondLstm(seed: 1), CondLstm.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "DropoutStack": Tokens<DropoutStack, DropoutStack.State, DropoutStack.StreamBatch>(new DropoutStack(seed: 1), DropoutStack.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "DropoutLast": Features<DropoutLast, DropoutLast.State, DropoutLast.StreamBatch>(new DropoutLast(seed: 1), DropoutLast.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "DropoutMean": Features<DropoutMean, DropoutMean.State, DropoutMean.StreamBatch>(new DropoutMean(seed: 1), DropoutMean.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmPeephole": Features<LstmPeephole, LstmPeephole.State, LstmPeephole.StreamBatch>(new LstmPeephole(seed: 1), LstmPeephole.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmCoupled": Tokens<LstmCoupled, LstmCoupled.State, LstmCoupled.StreamBatch>(new LstmCoupled(seed: 1), LstmCoupled.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "GruResetBefore": Tokens<GruResetBefore, GruResetBefore.State, GruResetBefore.StreamBatch>(new GruResetBefore(seed: 1), GruResetBefore.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Mut": Tokens<Mut, Mut.State, Mut.StreamBatch>(new Mut(seed: 1), Mut.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Mut1Features": Features<Mut1Features, Mut1Features.State, Mut1Features.StreamBatch>(new Mut1Features(seed: 1), Mut1Features.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "CondProj": Tokens<CondProj, CondProj.State, CondProj.StreamBatch>(new CondProj(seed: 1), CondProj.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmProj": Tokens<LstmProj, LstmProj.State, LstmProj.StreamBatch>(new LstmProj(seed: 1), LstmProj.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "LstmPeepholeProj": Features<LstmPeepholeProj, LstmPeepholeProj.State, LstmPeepholeProj.StreamBatch>(new LstmPeepholeProj(seed: 1), LstmPeepholeProj.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Mgu": Tokens<Mgu, Mgu.State, Mgu.StreamBatch>(new Mgu(seed: 1), Mgu.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "Kitchen": Features<Kitchen, Kitchen.State, Kitchen.StreamBatch>(new Kitchen(seed: 1), Kitchen.ParallelStreamsMinimum, threads, parallel, format); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));
         }
     }
 
-    private static void Tokens<TModel, TState, TStreams>(TModel model, int minimum, int threads, bool parallel)
+    private static void Tokens<TModel, TState, TStreams>(TModel model, int minimum, int threads, bool parallel, WeightFormat format)
         where TModel : IRnnModel, ITokenStreamingModel<TState>, ITokenStreamBatchModel<TStreams>
         where TState : IRecurrentState
         where TStreams : IStreamBatch
@@ -195,6 +204,7 @@ public sealed class StreamBatchTests
         using (model)
         {
             model.Threads = threads;
+            model.InferenceWeights = format;
             int vocabulary = model.InputSize;
             Check<TState, TStreams, int>(
                 model, minimum, parallel, model.NewState, model.NewStreams,
@@ -204,7 +214,7 @@ public sealed class StreamBatchTests
         }
     }
 
-    private static void Features<TModel, TState, TStreams>(TModel model, int minimum, int threads, bool parallel)
+    private static void Features<TModel, TState, TStreams>(TModel model, int minimum, int threads, bool parallel, WeightFormat format)
         where TModel : IRnnModel, IFeatureStreamingModel<TState>, IFeatureStreamBatchModel<TStreams>
         where TState : IRecurrentState
         where TStreams : IStreamBatch
@@ -212,6 +222,7 @@ public sealed class StreamBatchTests
         using (model)
         {
             model.Threads = threads;
+            model.InferenceWeights = format;
             int f = model.InputSize;
             Check<TState, TStreams, float>(
                 model, minimum, parallel, model.NewState, model.NewStreams,

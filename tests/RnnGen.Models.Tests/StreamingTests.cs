@@ -13,11 +13,19 @@ public sealed class StreamingTests
     /// </summary>
     [Theory]
     [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
-    public void Step_ReproducesForward_ForEveryBatchEntry(string model)
+    public void Step_ReproducesForward_ForEveryBatchEntry(string model) => StepReproducesForward(model, WeightFormat.Float32);
+
+    /// <summary>The same with bfloat16 inference weights, which Step and Forward both read.</summary>
+    [Theory]
+    [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
+    public void Step_ReproducesForward_ForEveryBatchEntry_WithBFloat16Weights(string model) => StepReproducesForward(model, WeightFormat.BFloat16);
+
+    private static void StepReproducesForward(string model, WeightFormat format)
     {
         var (h, _) = FixtureModelsCatalog.Load(model);
         using (h)
         {
+            h.Model.InferenceWeights = format;
             int t = h.Model.SequenceLength, o = h.Model.OutputSize, rows = h.Model.OutputSteps;
             var forward = new float[h.OutputCount];
             h.InferenceForward(forward);

@@ -86,11 +86,14 @@ public sealed class UnitSplitTests
     [MemberData(nameof(AllModels))]
     public void Step_OnTwoAndThreeThreads_GivesTheBitsOfOne(string model)
     {
-        var reference = RunStreams(model, threads: 1);
-        foreach (int threads in new[] { 2, 3 })
+        foreach (var format in new[] { WeightFormat.Float32, WeightFormat.BFloat16 })
         {
-            var other = RunStreams(model, threads);
-            Assert.Equal(reference, other);
+            var reference = RunStreams(model, threads: 1, format);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var other = RunStreams(model, threads, format);
+                Assert.Equal(reference, other);
+            }
         }
     }
 
@@ -103,6 +106,8 @@ public sealed class UnitSplitTests
         var output = new float[SplitLstm.OutputSize];
         input.AsSpan().Fill(0.25f);
 
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
+        model.InferenceWeights = WeightFormat.BFloat16;
         Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
     }
 
@@ -123,12 +128,13 @@ public sealed class UnitSplitTests
     }
 
     /// <summary>Every batch entry streamed step by step; the outputs of all of them, concatenated.</summary>
-    private static float[] RunStreams(string model, int threads)
+    private static float[] RunStreams(string model, int threads, WeightFormat format)
     {
         var h = model.StartsWith("Split", StringComparison.Ordinal) ? CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
         using (h)
         {
             h.Model.Threads = threads;
+            h.Model.InferenceWeights = format;
             int t = h.Model.SequenceLength, o = h.Model.OutputSize;
             var all = new float[h.Model.BatchSize * t * o];
             for (int b = 0; b < h.Model.BatchSize; b++)
@@ -176,7 +182,7 @@ public sealed class UnitSplitTests
     }
 
     /// <summary>A split model with seeded parameters, a random initial state and random inputs and targets.</summary>
-    private static ModelHarness CreateSplitModel(string model, int? length)
+    internal static ModelHarness CreateSplitModel(string model, int? length)
     {
         var random = new RandomSource(17);
         int[]? lengths = length is int l ? [l] : null;

@@ -53,6 +53,9 @@ internal static class MatrixKernelEmitter
 
     public static string LinearName(int n, int k) => $"Linear_{n}x{k}";
 
+    /// <summary><see cref="LinearName"/> reading a bfloat16 copy of the packed weights (see RnnGen.Numerics.BFloat16Weights).</summary>
+    public static string LinearBFloat16Name(int n, int k) => $"LinearBFloat16_{n}x{k}";
+
     public static string WeightGradientName(int n, int k) => $"AccumulateWeightGradient_{n}x{k}";
 
     public static string InputGradientName(int n, int k) => $"AccumulateInputGradient_{n}x{k}";
@@ -60,13 +63,20 @@ internal static class MatrixKernelEmitter
     /// <summary>The single-row product restricted to some hidden units of a G-gate layer (see <see cref="EmitUnits"/>).</summary>
     public static string UnitsName(int gates, int h, int k) => $"LinearUnits_{gates}x{h}x{k}";
 
+    /// <summary><see cref="UnitsName"/> reading a bfloat16 copy of the packed weights.</summary>
+    public static string UnitsBFloat16Name(int gates, int h, int k) => $"LinearUnitsBFloat16_{gates}x{h}x{k}";
+
+    /// <summary>The runtime's bfloat16 loads (see RnnGen.Numerics.BFloat16Weights).</summary>
+    private const string BFloat16Weights = "global::RnnGen.Numerics.BFloat16Weights";
+
     /// <summary>Rows of C per register tile.</summary>
     private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : 4;
 
     /// <summary>Vectors per row of a register tile.</summary>
     private static int TileVectors(VectorTier tier) => tier.IsScalar ? 4 : 2;
 
-    public static void Emit(IndentedWriter w, int n, int k)
+    /// <summary>Every kernel of an N × K matrix; with <paramref name="bfloat16"/>, also the Linear that reads its bfloat16 copy.</summary>
+    public static void Emit(IndentedWriter w, int n, int k, bool bfloat16)
     {
         EmitPack(w, n, k);
 
@@ -81,6 +91,11 @@ internal static class MatrixKernelEmitter
                 A: "x", ARowStride: k, AReductionStride: 1,
                 B: "packed", BPackedRows: k, BStride: 0,
                 C: "y", Bias: "bias"));
+        }
+
+        if (bfloat16)
+        {
+            EmitLinearBFloat16(w, n, k);
         }
 
         EmitDispatcher(w, WeightGradientName(n, k), "ref float dy, ref float x, ref float dw, ref float db, int count, int rows", "ref dy, ref x, ref dw, ref db, count, rows",
@@ -109,6 +124,23 @@ internal static class MatrixKernelEmitter
                 A: "dy", ARowStride: n, AReductionStride: 1,
                 B: "w", BPackedRows: 0, BStride: k,
                 C: "dx", Bias: null));
+        }
+    }
+
+    /// <summary>Linear reading the bfloat16 copy of Wᵀ's panels (see RnnGen.Numerics.BFloat16Weights).</summary>
+    private static void EmitLinearBFloat16(IndentedWriter w, int n, int k)
+    {
+        EmitDispatcher(w, LinearBFloat16Name(n, k), "ref float x, ref ushort packed, ref float bias, ref float y, int count", "ref x, ref packed, ref bias, ref y, count",
+            $"{LinearName(n, k)} with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.");
+        foreach (var tier in VectorTier.All)
+        {
+            EmitGemm(w, tier, new Gemm(
+                $"{LinearBFloat16Name(n, k)}_{tier.Name}(ref float x, ref ushort packed, ref float bias, ref float y, int count)",
+                $"y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of {PanelWidth} columns and widened exactly to float32.",
+                Rows: "count", Columns: n, Reduction: Code.Int(k), Chunk: 0,
+                A: "x", ARowStride: k, AReductionStride: 1,
+                B: "packed", BPackedRows: k, BStride: 0,
+                C: "y", Bias: "bias", BFloat16: true));
         }
     }
 
@@ -206,7 +238,12 @@ internal static class MatrixKernelEmitter
         string B, int BPackedRows, int BStride,
         string C, string? Bias,
         Action? Epilogue = null,
-        bool TallTiles = false);
+        bool TallTiles = false,
+        bool BFloat16 = false)
+    {
+        /// <summary>The C# type of one element of B: float, or the ushort bits of a bfloat16.</summary>
+        public string BType => BFloat16 ? "ushort" : "float";
+    }
 
     // TallTiles: 8-row tiles at Vector512 (16 accumulators of the 32 registers) instead of 4. The weight
     // gradient reads A = dYᵀ down the columns of dY, a cache line per reduction row: twice the rows per
@@ -293,7 +330,7 @@ internal static class MatrixKernelEmitter
                 w.Line($"// Tiles of {rowBlock} rows × {tileWidth} columns; each B slice is reused by every row block.");
                 foreach (var segment in segments)
                 {
-                    EmitColumns(w, tier, g.B, segment, tileWidth, 1, pieces =>
+                    EmitColumns(w, tier, g.B, g.BType, segment, tileWidth, 1, pieces =>
                     {
                         using (w.Open($"for (int m = 0; m < {blockedRows}; m += {rowBlock})"))
                         {
@@ -387,7 +424,7 @@ internal static class MatrixKernelEmitter
         };
         foreach (var segment in segments)
         {
-            EmitColumns(w, tier, g.B, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
+            EmitColumns(w, tier, g.B, g.BType, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
         }
     }
 
@@ -395,7 +432,7 @@ internal static class MatrixKernelEmitter
     /// Covers a segment's columns with tiles: a loop over groups of <paramref name="tilesPerGroup"/>
     /// whole tiles, the whole tiles left over, then the narrower tail pieces at constant offsets.
     /// </summary>
-    private static void EmitColumns(IndentedWriter w, VectorTier tier, string b, Segment segment, int tileWidth, int tilesPerGroup, Action<IReadOnlyList<Piece>> body)
+    private static void EmitColumns(IndentedWriter w, VectorTier tier, string b, string bType, Segment segment, int tileWidth, int tilesPerGroup, Action<IReadOnlyList<Piece>> body)
     {
         int length = segment.End - segment.Start;
         int wholeEnd = segment.Start + (length - (length % tileWidth));
@@ -412,7 +449,7 @@ internal static class MatrixKernelEmitter
                 {
                     string tileStart = once ? Code.Int(segment.Start + ((long)t * tileWidth)) : t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
                     string bTile = "b" + Code.Int(t);
-                    w.Line($"ref float {bTile} = ref At(ref {b}, {segment.BOffset(tileStart)});");
+                    w.Line($"ref {bType} {bTile} = ref At(ref {b}, {segment.BOffset(tileStart)});");
                     for (int v = 0; v < tileWidth; v += tier.Width)
                     {
                         pieces.Add(new Piece(tier, bTile, Code.Int(v), Code.Offset(v, tileStart)));
@@ -457,7 +494,7 @@ internal static class MatrixKernelEmitter
                     {
                         bRef = "b" + Code.Int(runs.Count);
                         runs.Add(runStart, bRef);
-                        w.Line($"ref float {bRef} = ref At(ref {b}, {segment.BOffset(Code.Int(runStart))});");
+                        w.Line($"ref {bType} {bRef} = ref At(ref {b}, {segment.BOffset(Code.Int(runStart))});");
                     }
 
                     pieces.Add(new Piece(pieceTier, bRef, Code.Int(column - runStart), Code.Int(column)));
@@ -480,22 +517,24 @@ internal static class MatrixKernelEmitter
     /// panel of packed Wᵀ. Each element is the same chain of fused multiply–adds over k in order as in
     /// <c>Linear</c>, so any split gives the bits of the whole product.
     /// </remarks>
-    public static void EmitUnits(IndentedWriter w, int gates, int h, int k)
+    public static void EmitUnits(IndentedWriter w, int gates, int h, int k, bool bfloat16 = false)
     {
         int n = gates * h;
-        string name = UnitsName(gates, h, k);
-        EmitDispatcher(w, name, "ref float x, ref float packed, ref float bias, ref float y, int start, int end", "ref x, ref packed, ref bias, ref y, start, end",
+        string name = bfloat16 ? UnitsBFloat16Name(gates, h, k) : UnitsName(gates, h, k);
+        string bType = bfloat16 ? "ushort" : "float";
+        EmitDispatcher(w, name, $"ref float x, ref {bType} packed, ref float bias, ref float y, int start, int end", "ref x, ref packed, ref bias, ref y, start, end",
+            bfloat16 ? $"{UnitsName(gates, h, k)} with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack)." :
             gates == 1
                 ? $"y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start is a multiple of {PanelWidth}, and so is end unless it is {n}."
                 : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.");
         foreach (var tier in VectorTier.All)
         {
             var g = new Gemm(
-                $"{name}_{tier.Name}(ref float x, ref float packed, ref float bias, ref float y, int start, int end)",
+                $"{name}_{tier.Name}(ref float x, ref {bType} packed, ref float bias, ref float y, int start, int end)",
                 "", Rows: "1", Columns: n, Reduction: Code.Int(k), Chunk: 0,
                 A: "x", ARowStride: k, AReductionStride: 1,
                 B: "packed", BPackedRows: k, BStride: 0,
-                C: "y", Bias: "bias");
+                C: "y", Bias: "bias", BFloat16: bfloat16);
             w.Line(Code.AggressiveOptimization);
             w.Line($"private static void {g.Signature}");
             using (w.Scope())
@@ -530,7 +569,7 @@ internal static class MatrixKernelEmitter
                     using (w.Scope())
                     {
                         var tail = new Segment(fullEnd, h, h - fullEnd, h - fullEnd, c => int.TryParse(c, out int column) ? Code.Int(((long)fullEnd * k) + (column - fullEnd)) : $"{Code.Int((long)fullEnd * k)} + ({c}) - {Code.Int(fullEnd)}");
-                        EmitColumns(w, tier, g.B, tail, TileVectors(tier) * tier.Width, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, tail.BRowStride, "0", g.Reduction, firstRow: true));
+                        EmitColumns(w, tier, g.B, g.BType, tail, TileVectors(tier) * tier.Width, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, tail.BRowStride, "0", g.Reduction, firstRow: true));
                     }
                 }
             }
@@ -558,8 +597,8 @@ internal static class MatrixKernelEmitter
                     string panelStart = perPanel == PanelWidth ? "u" : $"(u & ~{PanelWidth - 1})";
                     string offset = first == 0 ? $"{panelStart} * {Code.Int(k)}" : $"({Code.Int(first)} + {panelStart}) * {Code.Int(k)}";
                     w.Line(perPanel == PanelWidth
-                        ? $"ref float {bRef} = ref At(ref {g.B}, {offset});"
-                        : $"ref float {bRef} = ref At(ref {g.B}, {offset} + (u & {PanelWidth - 1}));");
+                        ? $"ref {g.BType} {bRef} = ref At(ref {g.B}, {offset});"
+                        : $"ref {g.BType} {bRef} = ref At(ref {g.B}, {offset} + (u & {PanelWidth - 1}));");
                     for (int v = 0; v < perPanel; v += tier.Width)
                     {
                         pieces.Add(new Piece(tier, bRef, Code.Int(v), Code.Offset((long)gate * h + ((long)panel * PanelWidth) + v, "u")));
@@ -614,30 +653,47 @@ internal static class MatrixKernelEmitter
         {
             foreach (string bRow in rowRefs)
             {
-                w.Line($"ref float {bRow}r = ref At(ref {bRow}, r * {Code.Int(bRowStride)});");
-            }
-
-            for (int p = 0; p < pieces.Count; p++)
-            {
-                w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+                w.Line($"ref {g.BType} {bRow}r = ref At(ref {bRow}, r * {Code.Int(bRowStride)});");
             }
 
             string aIndex = g.AReductionStride == 1 ? "r" : $"r * {Code.Int(g.AReductionStride)}";
-            for (int i = 0; i < rows; i++)
+            if (g.BFloat16)
             {
-                w.Line($"float a{i}r = At(ref a{i}, {aIndex});");
-                foreach (var tier in tiers)
+                // Every row's broadcast first, then each load of B straight into its multiply–adds: a
+                // widened vector lives for two instructions, so the accumulators, broadcasts and the two
+                // halves of a load fit in AVX2's 16 registers without spills (the float32 kernel folds its
+                // loads into the multiply–adds instead). Each accumulator's chain over r is unchanged.
+                for (int i = 0; i < rows; i++)
                 {
-                    if (!tier.IsScalar)
-                    {
-                        w.Line($"var a{i}_{tier.Width} = {tier.Broadcast($"a{i}r")};");
-                    }
+                    EmitBroadcasts(w, tiers, i, aIndex);
                 }
 
+                foreach (var (load, loaded) in BFloat16Loads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                {
+                    w.Line(load);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        foreach (int p in loaded)
+                        {
+                            EmitMultiplyAdd(w, pieces[p], i, p);
+                        }
+                    }
+                }
+            }
+            else
+            {
                 for (int p = 0; p < pieces.Count; p++)
                 {
-                    string a = pieces[p].Tier.IsScalar ? $"a{i}r" : $"a{i}_{pieces[p].Tier.Width}";
-                    w.Line($"acc{i}_{p} = {Code.Simd}.MultiplyAdd({a}, b{p}_, acc{i}_{p});");
+                    w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+                }
+
+                for (int i = 0; i < rows; i++)
+                {
+                    EmitBroadcasts(w, tiers, i, aIndex);
+                    for (int p = 0; p < pieces.Count; p++)
+                    {
+                        EmitMultiplyAdd(w, pieces[p], i, p);
+                    }
                 }
             }
         }
@@ -648,6 +704,63 @@ internal static class MatrixKernelEmitter
             {
                 w.Line(pieces[p].Tier.Store($"acc{i}_{p}", "c" + i, pieces[p].CColumn));
             }
+        }
+    }
+
+    /// <summary>Row i's element of A for reduction row r, and its broadcast to each vector tier of the tile.</summary>
+    private static void EmitBroadcasts(IndentedWriter w, IReadOnlyList<VectorTier> tiers, int i, string aIndex)
+    {
+        w.Line($"float a{i}r = At(ref a{i}, {aIndex});");
+        foreach (var tier in tiers)
+        {
+            if (!tier.IsScalar)
+            {
+                w.Line($"var a{i}_{tier.Width} = {tier.Broadcast($"a{i}r")};");
+            }
+        }
+    }
+
+    /// <summary>acc[i, p] += a[i, r]·b[r, p] for one piece of a tile row.</summary>
+    private static void EmitMultiplyAdd(IndentedWriter w, Piece piece, int i, int p)
+    {
+        string a = piece.Tier.IsScalar ? $"a{i}r" : $"a{i}_{piece.Tier.Width}";
+        w.Line($"acc{i}_{p} = {Code.Simd}.MultiplyAdd({a}, b{p}_, acc{i}_{p});");
+    }
+
+    /// <summary>
+    /// The loads of a tile row's B vectors from bfloat16 weights, each with the pieces it gives. In a whole
+    /// panel (<paramref name="paired"/>) the pieces come in pairs of columns c and c + W, c a multiple of
+    /// 2W, which one load of W words gives (the low and the high halves, see
+    /// RnnGen.Numerics.BFloat16Weights); elsewhere each piece widens its own values.
+    /// </summary>
+    private static IEnumerable<(string Load, int[] Pieces)> BFloat16Loads(IReadOnlyList<Piece> pieces, bool paired)
+    {
+        if (!paired || pieces[0].Tier.IsScalar)
+        {
+            for (int p = 0; p < pieces.Count; p++)
+            {
+                yield return ($"var b{p}_ = {BFloat16Weights}.Load{pieces[p].Tier.Name}(ref At(ref {pieces[p].BRow}r, {pieces[p].BColumn}));", [p]);
+            }
+
+            yield break;
+        }
+
+        for (int p = 0; p < pieces.Count; p += 2)
+        {
+            var low = pieces[p];
+            int width = low.Tier.Width;
+            // The layout BFloat16Weights.Pack writes for whole panels holds only such pairs: anything else is an emitter bug.
+            if (p + 1 >= pieces.Count
+                || pieces[p + 1].BRow != low.BRow
+                || pieces[p + 1].Tier != low.Tier
+                || !int.TryParse(low.BColumn, out int column)
+                || column % (2 * width) != 0
+                || pieces[p + 1].BColumn != Code.Int(column + width))
+            {
+                throw new InvalidOperationException($"bfloat16 pieces {p} and {p + 1} are not a pair of columns c, c + {width}.");
+            }
+
+            yield return ($"{BFloat16Weights}.LoadPairs{low.Tier.Name}(ref At(ref {low.BRow}r, {low.BColumn}), out var b{p}_, out var b{p + 1}_);", [p, p + 1]);
         }
     }
 

@@ -159,7 +159,7 @@ internal static partial class ModelEmitter
         }
 
         w.Line("ref float a = ref _activations.Reference;");
-        w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("s", "Layout." + top.StateH.Name)}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("scratch", "Layout.StepQuery")}, 1);");
+        EmitLinear(w, inference: true, units, h, U("s", "Layout." + top.StateH.Name), "Layout." + plan.PackedQuery!.Name, U("a", "Layout.Zeros"), U("scratch", "Layout.StepQuery"), "1");
         w.Line($"var headInput = _stepScratch.AsSpan(Layout.StepHC, {Code.Int(plan.HeadInputSize)});");
         w.Line($"state.Buffer.AsSpan(Layout.{top.StateH.Name}, {Code.Int(h)}).CopyTo(headInput);");
         w.Line("AttendRow(");
@@ -190,11 +190,12 @@ internal static partial class ModelEmitter
         {
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w, forward: true);
             w.Line("ref float a = ref _activations.Reference;");
             Share(w, "b0", "batch", "BatchSize", 1);
             w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, hm)}({U("a", "Layout.Memory + (b0 * MemoryLength * MemorySize)")}, {U("q", "Layout." + plan.PackedKey!.Name)}, {U("p", P(plan.KeyBias!))}, {U("a", "Layout.Keys + (b0 * MemoryLength * AttentionUnits)")}, batch * MemoryLength);");
             Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(units, h)}({U("a", HeadSource(plan) + $" + (r0 * {Code.Int(h)})")}, {U("q", "Layout." + plan.PackedQuery!.Name)}, {U("a", "Layout.Zeros")}, {U("a", "Layout.Queries + (r0 * AttentionUnits)")}, rows);");
+            EmitLinear(w, inference: true, units, h, U("a", HeadSource(plan) + $" + (r0 * {Code.Int(h)})"), "Layout." + plan.PackedQuery!.Name, U("a", "Layout.Zeros"), U("a", "Layout.Queries + (r0 * AttentionUnits)"), "rows");
             w.Line("Barrier();");
             w.Line();
             w.Line($"var v = _parameters.AsSpan({P(plan.ScoreWeight!)}, AttentionUnits);");

@@ -16,6 +16,65 @@ internal static partial class ModelEmitter
     private static (string Packed, string Bias, string Weight) GroupArguments(StagePlan s, ProductGroup g) =>
         (U("q", "Layout." + s.PackedGroups[g.Index].Name), g.HasBias ? U("p", GroupBiasAt(s, g)) : U("q", "Layout.PackedZeros"), U("p", GroupWeightAt(s, g)));
 
+    /// <summary>"Layout.Packed_…": the packed weights of a product group (the same offset in the bfloat16 copy).</summary>
+    private static string GroupPackedRegion(StagePlan s, ProductGroup g) => "Layout." + s.PackedGroups[g.Index].Name;
+
+    /// <summary>
+    /// The locals the products of an inference path read their weights through, after "ref float q":
+    /// bf16 says whether <c>InferenceWeights</c> selects the bfloat16 copy, and q16 is that copy (q
+    /// itself, never read as such, when it does not).
+    /// </summary>
+    private static void DeclareInferenceWeights(IndentedWriter w, bool forward = false)
+    {
+        if (forward)
+        {
+            w.Line("// The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.");
+            w.Line("bool bf16 = _forwardBFloat16;");
+        }
+        else
+        {
+            w.Line("// The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.");
+            w.Line($"bool bf16 = _inferenceWeights == {Rt}WeightFormat.BFloat16;");
+        }
+
+        w.Line($"ref ushort q16 = ref {Code.Unsafe}.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);");
+    }
+
+    /// <summary>
+    /// One product y = x·Wᵀ + b reading the packed weights at <paramref name="region"/>: in an inference
+    /// path (<paramref name="inference"/>), from the bfloat16 copy when bf16 is set (see
+    /// <see cref="DeclareInferenceWeights"/>); otherwise from the float32 panels.
+    /// </summary>
+    private static void EmitProduct(IndentedWriter w, bool inference, string kernel, string kernelBFloat16, string x, string region, string bias, string y, string rows)
+    {
+        string float32 = $"Kernels.{kernel}({x}, {U("q", region)}, {bias}, {y}, {rows});";
+        if (!inference)
+        {
+            w.Line(float32);
+            return;
+        }
+
+        w.Line("if (bf16)");
+        using (w.Scope())
+        {
+            w.Line($"Kernels.{kernelBFloat16}({x}, {U("q16", region)}, {bias}, {y}, {rows});");
+        }
+
+        w.Line("else");
+        using (w.Scope())
+        {
+            w.Line(float32);
+        }
+    }
+
+    /// <summary>A whole product (<c>Linear</c>) of an N × K matrix, see <see cref="EmitProduct"/>.</summary>
+    private static void EmitLinear(IndentedWriter w, bool inference, int n, int k, string x, string region, string bias, string y, string rows) =>
+        EmitProduct(w, inference, MatrixKernelEmitter.LinearName(n, k), MatrixKernelEmitter.LinearBFloat16Name(n, k), x, region, bias, y, rows);
+
+    /// <summary>The hidden units [u0, u1) of a product (<c>LinearUnits</c>), see <see cref="EmitProduct"/>.</summary>
+    private static void EmitLinearUnits(IndentedWriter w, bool inference, int gates, int h, int k, string x, string region, string bias, string y) =>
+        EmitProduct(w, inference, MatrixKernelEmitter.UnitsName(gates, h, k), MatrixKernelEmitter.UnitsBFloat16Name(gates, h, k), x, region, bias, y, "u0, u1");
+
     /// <summary>"Layout.w" (+ the offset of the group's first block): where a product group's weights start.</summary>
     private static string GroupWeightAt(StagePlan s, ProductGroup g) =>
         P(s.GroupWeight(g)) + (s.GroupWeightOffset(g) > 0 ? " + " + Code.Int(s.GroupWeightOffset(g)) : "");
@@ -45,15 +104,15 @@ internal static partial class ModelEmitter
     /// One step of a layer's cell for <paramref name="rows"/> rows: each phase's products (h·W_hhᵀ + b_hh
     /// for the built-in cells), then its element-wise kernel. The hoisted products are the caller's.
     /// </summary>
-    private static void EmitCellForward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows)
+    private static void EmitCellForward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows, bool inference = false)
     {
         var schedule = s.Schedule;
         foreach (var phase in schedule.Phases)
         {
             foreach (var g in phase.Products)
             {
-                var (packed, bias, _) = GroupArguments(s, g);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({place(SourcePlace(s, g))}, {packed}, {bias}, {place(new CellPlace(CellPlaceKind.Projection, g.Index, 0))}, {rows});");
+                var (_, bias, _) = GroupArguments(s, g);
+                EmitLinear(w, inference, g.Rows, g.Columns, place(SourcePlace(s, g)), GroupPackedRegion(s, g), bias, place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)), rows);
             }
 
             if (phase.HasForwardKernel)
@@ -64,13 +123,13 @@ internal static partial class ModelEmitter
     }
 
     /// <summary>The same step for one row, restricted to the hidden units [u0, u1) (a one-phase cell split between threads).</summary>
-    private static void EmitCellForwardUnits(IndentedWriter w, StagePlan s, Func<CellPlace, string> place)
+    private static void EmitCellForwardUnits(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, bool inference = false)
     {
         var schedule = s.Schedule;
         foreach (var g in schedule.Phases.SelectMany(p => p.Products))
         {
-            var (packed, bias, _) = GroupArguments(s, g);
-            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g.Rows / s.Hidden, s.Hidden, g.Columns)}({place(SourcePlace(s, g))}, {packed}, {bias}, {place(new CellPlace(CellPlaceKind.Projection, g.Index, 0))}, u0, u1);");
+            var (_, bias, _) = GroupArguments(s, g);
+            EmitLinearUnits(w, inference, g.Rows / s.Hidden, s.Hidden, g.Columns, place(SourcePlace(s, g)), GroupPackedRegion(s, g), bias, place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)));
         }
 
         var phase = schedule.Phases.Single(p => p.HasForwardKernel);

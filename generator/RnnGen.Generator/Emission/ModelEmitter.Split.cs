@@ -119,6 +119,7 @@ internal static partial class ModelEmitter
             w.Line("int workers = _team!.Count;");
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w);
             w.Line("ref float s = ref state.Buffer.Reference;");
             w.Line("ref float scratch = ref _stepScratch.Reference;");
             if (plan.Spec.Input.IsEmbedding)
@@ -146,8 +147,8 @@ internal static partial class ModelEmitter
                 string input = stage.Index == 0 ? "ref x" : U("scratch", NewH(offset - plan.Stages[stage.Index - 1].Hidden));
                 foreach (var g in stage.Schedule.Groups.Where(g => g.Hoisted))
                 {
-                    var (packed, bias, _) = GroupArguments(stage, g);
-                    w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(g.Rows / stage.Hidden, stage.Hidden, g.Columns)}({input}, {packed}, {bias}, {gates}, u0, u1);");
+                    var (_, bias, _) = GroupArguments(stage, g);
+                    EmitLinearUnits(w, inference: true, g.Rows / stage.Hidden, stage.Hidden, g.Columns, input, GroupPackedRegion(stage, g), bias, gates);
                 }
 
                 // The new h goes to scratch (other threads still read the old one); other states are
@@ -164,7 +165,7 @@ internal static partial class ModelEmitter
                     CellPlaceKind.Input => input,
                     CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
                     _ => throw new System.InvalidOperationException(p.ToString()),
-                });
+                }, inference: true);
 
                 w.Line(stage.Index + 1 < plan.Stages.Count ? "// The layer above reads all of the new h." : "// The head reads all of the new h.");
                 w.Line("Barrier();");
@@ -174,7 +175,7 @@ internal static partial class ModelEmitter
             w.Line();
             w.Line("// output = h·W_denseᵀ + b_dense: this participant's share of the outputs");
             EmitShareBounds(w, "OutputSize", "");
-            w.Line($"Kernels.{MatrixKernelEmitter.UnitsName(1, plan.Outputs, plan.HeadInputSize)}({U("scratch", NewH(offset - plan.Stages[plan.Stages.Count - 1].Hidden))}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("scratch", "Layout.StepOutput")}, u0, u1);");
+            EmitLinearUnits(w, inference: true, 1, plan.Outputs, plan.HeadInputSize, U("scratch", NewH(offset - plan.Stages[plan.Stages.Count - 1].Hidden)), "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), U("scratch", "Layout.StepOutput"));
             w.Line();
             w.Line("// Every participant has read the old h (the last barrier is behind): this participant's units of the new h into the state.");
             offset = 0;
@@ -222,7 +223,7 @@ internal static partial class ModelEmitter
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
                 w.Line("// units [u0, u1) of the products of h_{t−1}, then of the cell");
-                EmitCellForwardUnits(w, s, RowPlaces(plan, s, (t, width) => $"({t} * {Code.Int(width)})", _ => ""));
+                EmitCellForwardUnits(w, s, RowPlaces(plan, s, (t, width) => $"({t} * {Code.Int(width)})", _ => ""), inference: true);
                 w.Line("// Step t + 1 reads all of h_t.");
                 w.Line("Barrier();");
             }

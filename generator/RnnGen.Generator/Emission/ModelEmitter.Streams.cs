@@ -167,7 +167,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            w.Line("EnsurePacked();");
+            w.Line("EnsureInferenceWeights();");
             w.Line("if (_team is not null && count >= ParallelStreamsMinimum)");
             using (w.Scope())
             {
@@ -222,6 +222,7 @@ internal static partial class ModelEmitter
             w.Line("int count = streams.Count;");
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w);
             w.Line("ref float s = ref streams.Buffer.Reference;");
             w.Line($"ref float x = ref Kernels.At(ref s, streams.Inputs + (start * {Code.Int(width)}));");
             w.Line("ref float gates = ref Kernels.At(ref s, streams.Gates);");
@@ -273,7 +274,7 @@ internal static partial class ModelEmitter
             }
 
             w.Line(plan.Readout == Readout.Mean ? "// outputs = r·W_denseᵀ + b_dense for these streams" : "// outputs = h·W_denseᵀ + b_dense for these streams");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, plan.HeadInputSize)}({headInput}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);");
+            EmitLinear(w, inference: true, plan.Outputs, plan.HeadInputSize, headInput, "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), "ref Kernels.At(ref s, streams.Outputs + (start * OutputSize))", "rows");
         }
 
         w.Line();

@@ -88,6 +88,24 @@ internal static partial class ModelEmitter
         return w.ToString();
     }
 
+    /// <summary>The packed matrices the per-step products of Step read (N, K, packed region): those with a bfloat16 copy.</summary>
+    private static System.Collections.Generic.IEnumerable<(int N, int K, string Region)> InferenceMatrices(ModelPlan plan)
+    {
+        foreach (var stage in plan.Stages)
+        {
+            foreach (var g in stage.Schedule.Groups)
+            {
+                yield return (g.Rows, g.Columns, stage.PackedGroups[g.Index].Name);
+            }
+        }
+
+        yield return (plan.Outputs, plan.HeadInputSize, plan.PackedDense.Name);
+        if (plan.Spec.Attention is { } attention)
+        {
+            yield return (attention.Units, plan.Stages[plan.Stages.Count - 1].Hidden, plan.PackedQuery!.Name);
+        }
+    }
+
     /// <summary>The members of the Kernels class: every matrix and cell kernel the model's plan needs.</summary>
     private static void EmitKernelsBody(IndentedWriter w, ModelPlan plan)
     {
@@ -95,6 +113,10 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>The float <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (Unsafe.Add: offsets come from the constant layout and validated token ids).</summary>");
         w.Line(Code.AggressiveInlining);
         w.Line($"public static ref float At(ref float origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
+        w.Line();
+        w.Line("/// <summary>The bfloat16 <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>");
+        w.Line(Code.AggressiveInlining);
+        w.Line($"public static ref ushort At(ref ushort origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
         w.Line();
         var shapes = new SortedSet<(int N, int K)>();
         foreach (var stage in plan.Stages)
@@ -121,11 +143,12 @@ internal static partial class ModelEmitter
             }
         }
 
+        var compact = new System.Collections.Generic.HashSet<(int, int)>(InferenceMatrices(plan).Select(m => (m.N, m.K)));
         foreach (var (n, k) in shapes)
         {
             w.Line($"// ---- {n} × {k} weight matrix ----");
             w.Line();
-            MatrixKernelEmitter.Emit(w, n, k);
+            MatrixKernelEmitter.Emit(w, n, k, bfloat16: compact.Contains((n, k)));
         }
 
         // One set of element-wise kernels per distinct cell and sizes.
@@ -165,6 +188,8 @@ internal static partial class ModelEmitter
                 w.Line($"// ---- {Code.Int(gates)} × {Code.Int(h)} units of a {Code.Int(gates * h)} × {Code.Int(k)} weight matrix, split by units ----");
                 w.Line();
                 MatrixKernelEmitter.EmitUnits(w, gates, h, k);
+                // A split Step or Forward reads the bfloat16 copy when InferenceWeights selects it.
+                MatrixKernelEmitter.EmitUnits(w, gates, h, k, bfloat16: true);
             }
 
             foreach (var schedule in cells.Values)
@@ -308,6 +333,14 @@ internal static partial class ModelEmitter
         w.Line($"private readonly {Rt}AlignedBuffer _packed;");
         w.Line("/// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>");
         w.Line("private long _packedVersion = -1;");
+        w.Line("/// <summary>The format of the weights Step reads (see InferenceWeights).</summary>");
+        w.Line($"private {Rt}WeightFormat _inferenceWeights;");
+        w.Line("/// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>");
+        w.Line($"private {Rt}AlignedBuffer? _packedBFloat16;");
+        w.Line("/// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>");
+        w.Line("private long _packedBFloat16Version = -1;");
+        w.Line("/// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>");
+        w.Line("private bool _forwardBFloat16;");
         w.Line("/// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>");
         w.Line($"private {Rt}WorkerTeam? _team;");
         w.Line("private readonly global::System.Action<int> _forwardBody;");
@@ -498,6 +531,7 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+        EmitInferenceWeightsProperty(w, plan);
         EmitBatchApi(w, plan);
 
         w.Line("/// <summary>");
@@ -561,6 +595,7 @@ internal static partial class ModelEmitter
             w.Line("_activations.Dispose();");
             w.Line("_stepScratch.Dispose();");
             w.Line("_packed.Dispose();");
+            w.Line("_packedBFloat16?.Dispose();");
             w.Line("_team?.Dispose();");
         }
 
@@ -594,8 +629,8 @@ internal static partial class ModelEmitter
             string input = stage.Index == 0 ? "ref x" : state(plan.Stages[stage.Index - 1].StateH, plan.Stages[stage.Index - 1].Hidden);
             foreach (var g in stage.Schedule.Groups.Where(g => g.Hoisted))
             {
-                var (packed, bias, _) = GroupArguments(stage, g);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({input}, {packed}, {bias}, {HoistedShift(gates, HoistedOffset(stage, g), rows)}, {rows});");
+                var (_, bias, _) = GroupArguments(stage, g);
+                EmitLinear(w, inference: true, g.Rows, g.Columns, input, GroupPackedRegion(stage, g), bias, HoistedShift(gates, HoistedOffset(stage, g), rows), rows);
             }
 
             var s = stage;
@@ -608,7 +643,7 @@ internal static partial class ModelEmitter
                 CellPlaceKind.Input => input,
                 CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
                 _ => throw new System.InvalidOperationException(p.ToString()),
-            }, rows);
+            }, rows, inference: true);
         }
     }
 
@@ -637,6 +672,48 @@ internal static partial class ModelEmitter
             w.Line("sum[j] += top[j];");
             w.Line("readout[j] = sum[j] * scale;");
         }
+    }
+
+    /// <summary>InferenceWeights: which copy of the weights the streaming steps read.</summary>
+    private static void EmitInferenceWeightsProperty(IndentedWriter w, ModelPlan plan)
+    {
+        string streams = HasStreamBatch(plan) ? ", stream batches" : "";
+        w.Line("/// <summary>");
+        w.Line($"/// The format of the weights <see cref=\"{StepCref(plan)}\"/>{streams} and <c>Forward</c> read: <see cref=\"global::RnnGen.WeightFormat.Float32\"/>");
+        w.Line("/// (the default, the parameters themselves) or <see cref=\"global::RnnGen.WeightFormat.BFloat16\"/>, a copy with half");
+        w.Line("/// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.");
+        w.Line("/// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,");
+        w.Line("/// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.");
+        w.Line("/// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,");
+        w.Line("/// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed");
+        w.Line("/// weights' memory) once; stepping allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is not a defined format.</exception>");
+        w.Line(GeneratedCode);
+        using (w.Open($"public {Rt}WeightFormat InferenceWeights"))
+        {
+            w.Line("get => _inferenceWeights;");
+            w.Line("set");
+            using (w.Scope())
+            {
+                w.Line("ThrowIfDisposed();");
+                w.Line($"if (value is not ({Rt}WeightFormat.Float32 or {Rt}WeightFormat.BFloat16))");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"value\", value, \"InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.\");");
+                }
+
+                w.Line($"if (value == {Rt}WeightFormat.BFloat16 && _packedBFloat16 is null)");
+                using (w.Scope())
+                {
+                    w.Line($"_packedBFloat16 = new {Rt}AlignedBuffer((Layout.PackedLength + 1) / 2);");
+                }
+
+                w.Line("_inferenceWeights = value;");
+            }
+        }
+
+        w.Line();
     }
 
     private static void EmitStreaming(IndentedWriter w, ModelPlan plan)
@@ -716,10 +793,11 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            w.Line("EnsurePacked();");
+            w.Line("EnsureInferenceWeights();");
             EmitSplitStepCall(w, plan);
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w);
             w.Line("ref float s = ref state.Buffer.Reference;");
             w.Line("ref float scratch = ref _stepScratch.Reference;");
             string x = tokens
@@ -758,7 +836,7 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : plan.Spec.Attention is null ? "// output = h·W_denseᵀ + b_dense" : "// output = [h ; c]·W_denseᵀ + b_dense");
-            w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, plan.HeadInputSize)}({headInput}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);");
+            EmitLinear(w, inference: true, plan.Outputs, plan.HeadInputSize, headInput, "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output)", "1");
             KeepAlive(w, "state", "this");
         }
 
@@ -866,9 +944,23 @@ internal static partial class ModelEmitter
         int bf = plan.B * spec.Input.Features;
         string inputType = spec.Input.IsEmbedding ? $"{Sys}ReadOnlySpan<int>" : $"{Sys}ReadOnlySpan<float>";
         w.Line("/// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>");
-        using (w.Open($"private void RunForward({inputType} inputs)"))
+        w.Line("/// <param name=\"inputs\">The batch's inputs.</param>");
+        w.Line("/// <param name=\"inference\">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>");
+        using (w.Open($"private void RunForward({inputType} inputs, bool inference)"))
         {
-            w.Line("EnsurePacked();");
+            w.Line($"_forwardBFloat16 = inference && _inferenceWeights == {Rt}WeightFormat.BFloat16;");
+            w.Line("if (_forwardBFloat16)");
+            using (w.Scope())
+            {
+                w.Line("EnsureInferenceWeights();");
+            }
+
+            w.Line("else");
+            using (w.Scope())
+            {
+                w.Line("EnsurePacked();");
+            }
+
             if (spec.Condition is not null)
             {
                 w.Line("ConditionForward();");
@@ -931,6 +1023,7 @@ internal static partial class ModelEmitter
             EmitHeadDropoutForward(w, plan);
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w, forward: true);
             w.Line("ref float a = ref _activations.Reference;");
             if (plan.ManyToOne)
             {
@@ -978,7 +1071,7 @@ internal static partial class ModelEmitter
                     }
                 }
 
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, th)}({U("a", $"Layout.R + (r0 * {Code.Int(th)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+                EmitLinear(w, inference: true, plan.Outputs, th, U("a", $"Layout.R + (r0 * {Code.Int(th)})"), "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})"), "rows");
             }
             else
             {
@@ -992,7 +1085,7 @@ internal static partial class ModelEmitter
                     ? "// Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense"
                     : "// Dense head at every step, this participant's share of the T·B rows: Y = [S ; C]·W_denseᵀ + b_dense");
                 Share(w, "r0", "rows", "SequenceLength * BatchSize", 4);
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(plan.Outputs, plan.HeadInputSize)}({U("a", headRows + $" + (r0 * {Code.Int(plan.HeadInputSize)})")}, {U("q", "Layout." + plan.PackedDense.Name)}, {U("p", P(plan.DenseBias))}, {U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})")}, rows);");
+                EmitLinear(w, inference: true, plan.Outputs, plan.HeadInputSize, U("a", headRows + $" + (r0 * {Code.Int(plan.HeadInputSize)})"), "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), U("a", $"Layout.Y + (r0 * {Code.Int(plan.Outputs)})"), "rows");
             }
 
             w.Line("if (_withLoss)");
@@ -1071,6 +1164,31 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32");
+        w.Line("/// weights if the parameters changed since the last copy.");
+        w.Line("/// </summary>");
+        using (w.Open("private void EnsureInferenceWeights()"))
+        {
+            w.Line("EnsurePacked();");
+            w.Line($"if (_inferenceWeights != {Rt}WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)");
+            using (w.Scope())
+            {
+                w.Line("return;");
+            }
+
+            w.Line();
+            w.Line("ref float q = ref _packed.Reference;");
+            w.Line($"ref ushort q16 = ref {Code.Unsafe}.As<float, ushort>(ref _packedBFloat16!.Reference);");
+            foreach (var (n, k, region) in InferenceMatrices(plan))
+            {
+                w.Line($"global::RnnGen.Numerics.BFloat16Weights.Pack({U("q", "Layout." + region)}, {U("q16", "Layout." + region)}, {Code.Int(n)}, {Code.Int(k)});");
+            }
+
+            w.Line("_packedBFloat16Version = _packedVersion;");
+        }
+
+        w.Line();
         foreach (var stage in plan.Stages)
         {
             EmitForwardStage(w, plan, stage);
@@ -1108,6 +1226,7 @@ internal static partial class ModelEmitter
         {
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
+            DeclareInferenceWeights(w, forward: true);
             w.Line("ref float a = ref _activations.Reference;");
             bool intoState = s.Schedule.HoistedIntoState;
             w.Line("// The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once" +
@@ -1121,9 +1240,9 @@ internal static partial class ModelEmitter
 
             foreach (var g in s.Schedule.Groups.Where(g => g.Hoisted))
             {
-                var (packedInput, biasInput, _) = GroupArguments(s, g);
+                var (_, biasInput, _) = GroupArguments(s, g);
                 string rowsOf = intoState ? HRows(plan, s, "BatchSize") : "Layout." + s.HoistedRows[g.Index]!.Name;
-                w.Line($"Kernels.{MatrixKernelEmitter.LinearName(g.Rows, g.Columns)}({U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})")}, {packedInput}, {biasInput}, {U("a", rowsOf + $" + (r0 * {Code.Int(g.Rows)})")}, rows);");
+                EmitLinear(w, inference: true, g.Rows, g.Columns, U("a", StageInput(plan, s) + $" + (r0 * {Code.Int(s.InputSize)})"), GroupPackedRegion(s, g), biasInput, U("a", rowsOf + $" + (r0 * {Code.Int(g.Rows)})"), "rows");
             }
 
             w.Line("Barrier();");
@@ -1141,7 +1260,7 @@ internal static partial class ModelEmitter
             using (w.Open("for (int t = 0; t < SequenceLength; t++)"))
             {
                 w.Line("// step t for this share of the rows: the products of h_{t−1}, then the cell");
-                EmitCellForward(w, s, BatchRowPlaces(plan, s), "batch");
+                EmitCellForward(w, s, BatchRowPlaces(plan, s), "batch", inference: true);
             }
 
             w.Line();

@@ -109,6 +109,13 @@ public interface IRnnModel : IDisposable
     /// </summary>
     int Threads { get; set; }
 
+    /// <summary>
+    /// Gets or sets the format of the weights streaming steps and <c>Forward</c> read:
+    /// <see cref="WeightFormat.Float32"/> (the default) or a compact copy made from the parameters, such as
+    /// <see cref="WeightFormat.BFloat16"/>. Training and <c>Evaluate</c> always use float32.
+    /// </summary>
+    WeightFormat InferenceWeights { get; set; }
+
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 

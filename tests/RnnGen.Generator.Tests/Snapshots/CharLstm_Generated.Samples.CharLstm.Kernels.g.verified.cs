@@ -18,6 +18,10 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
+            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+
             // ---- 65 × 128 weight matrix ----
 
             /// <summary>Copies W [65, 128] into its transpose Wᵀ [128, 65], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
@@ -1085,6 +1089,1026 @@ namespace Samples
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
                             float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            /// <summary>Linear_65x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_65x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_65x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_65x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_65x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_65x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_65x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    }
+                }
+                {
+                    ref ushort b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_65x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    }
+                }
+                {
+                    ref ushort b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 64; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 16);
+                            ref ushort b2 = ref At(ref packed, 4096);
+                            ref ushort b3 = ref At(ref packed, 4112);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_65x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 64; j += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
+                    }
+                }
+                {
+                    ref ushort b0 = ref At(ref packed, 8192);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 65);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 130);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 195);
+                        var acc0_0 = At(ref bias, 64);
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        var acc3_0 = acc0_0;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                        At(ref c1, 64) = acc1_0;
+                        At(ref c2, 64) = acc2_0;
+                        At(ref c3, 64) = acc3_0;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 64; j += 8)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 64; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            var acc0_0 = At(ref bias, 64);
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_65x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
+                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref ushort b2r = ref At(ref b2, r * 32);
+                            ref ushort b3r = ref At(ref b3, r * 32);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                    {
+                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 65);
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
@@ -3483,6 +4507,749 @@ namespace Samples
                 }
             }
 
+            /// <summary>Linear_512x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_512x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_512x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 128)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 8)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
+                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref ushort b2r = ref At(ref b2, r * 32);
+                            ref ushort b3r = ref At(ref b3, r * 32);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                }
+            }
+
             /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [512, 32] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static void AccumulateWeightGradient_512x32(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
@@ -5720,6 +7487,749 @@ namespace Samples
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                }
+            }
+
+            /// <summary>Linear_512x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_512x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_512x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_512x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 128)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(16 + j + 64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(j + 96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 512; j += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 512);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 1024);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 1536);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 512; j += 8)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 512; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_512x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 512; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
+                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 128);
+                        ref float c0 = ref At(ref y, m * 512);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref ushort b2r = ref At(ref b2, r * 32);
+                            ref ushort b3r = ref At(ref b3, r * 32);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -8126,6 +10636,379 @@ namespace Samples
                 }
             }
 
+            /// <summary>LinearUnits_1x65x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsBFloat16_1x65x128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_1x65x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_1x65x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_1x65x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnitsBFloat16_1x65x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_1x65x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last column is a narrower panel of its own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 128 <= full; u += 128)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref ushort b1 = ref At(ref packed, (32 + u) * 128);
+                    ref ushort b2 = ref At(ref packed, (64 + u) * 128);
+                    ref ushort b3 = ref At(ref packed, (96 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112 + u));
+                }
+                for (; u + 32 <= full; u += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_1x65x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last column is a narrower panel of its own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 64 <= full; u += 64)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref ushort b1 = ref At(ref packed, (32 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 16), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 16), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56 + u));
+                }
+                for (; u + 16 <= full; u += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_1x65x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last column is a narrower panel of its own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 32 <= full; u += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 8), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 16), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 24), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28 + u));
+                }
+                for (; u + 8 <= full; u += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                }
+                if (end > 64)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_1x65x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // Whole panels first; the last column is a narrower panel of its own.
+                int full = end < 64 ? end : 64;
+                int u = start;
+                for (; u + 8 <= full; u += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 2 + u);
+                    var acc0_3 = At(ref bias, 3 + u);
+                    var acc0_4 = At(ref bias, 4 + u);
+                    var acc0_5 = At(ref bias, 5 + u);
+                    var acc0_6 = At(ref bias, 6 + u);
+                    var acc0_7 = At(ref bias, 7 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 2 + u) = acc0_2;
+                    At(ref c0, 3 + u) = acc0_3;
+                    At(ref c0, 4 + u) = acc0_4;
+                    At(ref c0, 5 + u) = acc0_5;
+                    At(ref c0, 6 + u) = acc0_6;
+                    At(ref c0, 7 + u) = acc0_7;
+                }
+                for (; u + 2 <= full; u += 2)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        float a0r = At(ref a0, r);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                }
+                if (end > 64)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref float a0 = ref x;
+                        ref float c0 = ref y;
+                        var acc0_0 = At(ref bias, 64);
+                        for (int r = 0; r < 128; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 1);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        }
+                        At(ref c0, 64) = acc0_0;
+                    }
+                }
+            }
+
             // ---- 4 × 128 units of a 512 × 32 weight matrix, split by units ----
 
             /// <summary>y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·W[g·128 + u, k] for each of the 4 gates g and u in [start, end), one row, with W of shape [512, 32] read from its packed transpose (see Pack_512x32); start and end are multiples of 32.</summary>
@@ -8377,6 +11260,243 @@ namespace Samples
                 }
             }
 
+            /// <summary>LinearUnits_4x128x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsBFloat16_4x128x32(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x32_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x32_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x32_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnitsBFloat16_4x128x32_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 32 <= end; u += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 32);
+                    ref ushort b1 = ref At(ref packed, (128 + u) * 32);
+                    ref ushort b2 = ref At(ref packed, (256 + u) * 32);
+                    ref ushort b3 = ref At(ref packed, (384 + u) * 32);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 16 <= end; u += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 8 <= end; u += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 2 <= end; u += 2)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 128 + u);
+                    var acc0_3 = At(ref bias, 129 + u);
+                    var acc0_4 = At(ref bias, 256 + u);
+                    var acc0_5 = At(ref bias, 257 + u);
+                    var acc0_6 = At(ref bias, 384 + u);
+                    var acc0_7 = At(ref bias, 385 + u);
+                    for (int r = 0; r < 32; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 128 + u) = acc0_2;
+                    At(ref c0, 129 + u) = acc0_3;
+                    At(ref c0, 256 + u) = acc0_4;
+                    At(ref c0, 257 + u) = acc0_5;
+                    At(ref c0, 384 + u) = acc0_6;
+                    At(ref c0, 385 + u) = acc0_7;
+                }
+            }
+
             // ---- 4 × 128 units of a 512 × 128 weight matrix, split by units ----
 
             /// <summary>y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·W[g·128 + u, k] for each of the 4 gates g and u in [start, end), one row, with W of shape [512, 128] read from its packed transpose (see Pack_512x128); start and end are multiples of 32.</summary>
@@ -8615,6 +11735,243 @@ namespace Samples
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                    }
+                    At(ref c0, u) = acc0_0;
+                    At(ref c0, 1 + u) = acc0_1;
+                    At(ref c0, 128 + u) = acc0_2;
+                    At(ref c0, 129 + u) = acc0_3;
+                    At(ref c0, 256 + u) = acc0_4;
+                    At(ref c0, 257 + u) = acc0_5;
+                    At(ref c0, 384 + u) = acc0_6;
+                    At(ref c0, 385 + u) = acc0_7;
+                }
+            }
+
+            /// <summary>LinearUnits_4x128x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsBFloat16_4x128x128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearUnitsBFloat16_4x128x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnitsBFloat16_4x128x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 32 <= end; u += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref ushort b1 = ref At(ref packed, (128 + u) * 128);
+                    ref ushort b2 = ref At(ref packed, (256 + u) * 128);
+                    ref ushort b3 = ref At(ref packed, (384 + u) * 128);
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(144 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 16 <= end; u += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(136 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(264 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 8 <= end; u += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                        acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                    }
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(128 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(132 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(256 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearUnitsBFloat16_4x128x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            {
+                // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                int u = start;
+                for (; u + 2 <= end; u += 2)
+                {
+                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
+                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref float a0 = ref x;
+                    ref float c0 = ref y;
+                    var acc0_0 = At(ref bias, u);
+                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_2 = At(ref bias, 128 + u);
+                    var acc0_3 = At(ref bias, 129 + u);
+                    var acc0_4 = At(ref bias, 256 + u);
+                    var acc0_5 = At(ref bias, 257 + u);
+                    var acc0_6 = At(ref bias, 384 + u);
+                    var acc0_7 = At(ref bias, 385 + u);
+                    for (int r = 0; r < 128; r++)
+                    {
+                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref ushort b2r = ref At(ref b2, r * 32);
+                        ref ushort b3r = ref At(ref b3, r * 32);
+                        float a0r = At(ref a0, r);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, u) = acc0_0;

@@ -47,6 +47,14 @@ namespace Samples
         private readonly global::RnnGen.AlignedBuffer _packed;
         /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
         private long _packedVersion = -1;
+        /// <summary>The format of the weights Step reads (see InferenceWeights).</summary>
+        private global::RnnGen.WeightFormat _inferenceWeights;
+        /// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>
+        private global::RnnGen.AlignedBuffer? _packedBFloat16;
+        /// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>
+        private long _packedBFloat16Version = -1;
+        /// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>
+        private bool _forwardBFloat16;
         /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
         private global::RnnGen.WorkerTeam? _team;
         private readonly global::System.Action<int> _forwardBody;
@@ -191,6 +199,36 @@ namespace Samples
             }
         }
 
+        /// <summary>
+        /// The format of the weights <see cref="Step(State, int, global::System.Span{float})"/>, stream batches and <c>Forward</c> read: <see cref="global::RnnGen.WeightFormat.Float32"/>
+        /// (the default, the parameters themselves) or <see cref="global::RnnGen.WeightFormat.BFloat16"/>, a copy with half
+        /// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.
+        /// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,
+        /// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.
+        /// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,
+        /// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed
+        /// weights' memory) once; stepping allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a defined format.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::RnnGen.WeightFormat InferenceWeights
+        {
+            get => _inferenceWeights;
+            set
+            {
+                ThrowIfDisposed();
+                if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16))
+                {
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.");
+                }
+                if (value == global::RnnGen.WeightFormat.BFloat16 && _packedBFloat16 is null)
+                {
+                    _packedBFloat16 = new global::RnnGen.AlignedBuffer((Layout.PackedLength + 1) / 2);
+                }
+                _inferenceWeights = value;
+            }
+        }
+
         /// <summary>Runs the whole batch through the whole sequence, every sequence SequenceLength steps long.</summary>
         /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
         /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
@@ -227,7 +265,7 @@ namespace Samples
 
             BeginDropout(Training);
             BeginPass(inputs, lengths);
-            RunForward(inputs);
+            RunForward(inputs, inference: true);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
@@ -346,7 +384,7 @@ namespace Samples
             _withLoss = true;
             try
             {
-                RunForward(inputs);
+                RunForward(inputs, inference: false);
             }
             finally
             {
@@ -368,7 +406,7 @@ namespace Samples
         /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
         /// </summary>
         /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
-        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Backward(global::System.ReadOnlySpan<float> outputGradients)
         {
@@ -376,6 +414,10 @@ namespace Samples
             if (!_forwardDone)
             {
                 throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
+            }
+            if (_forwardBFloat16)
+            {
+                throw new global::System.InvalidOperationException("Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
@@ -552,6 +594,7 @@ namespace Samples
             _activations.Dispose();
             _stepScratch.Dispose();
             _packed.Dispose();
+            _packedBFloat16?.Dispose();
             _team?.Dispose();
         }
 
@@ -875,17 +918,34 @@ namespace Samples
                 throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
-            EnsurePacked();
+            EnsureInferenceWeights();
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+            bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = E[token]: the embedding row is read in place
             ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 32));
 
             // lstm layer 0 (LSTM 32 → 64): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x32(ref x, ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            else
+            {
+                Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
             Kernels.LstmForward_H64(
                 ref Kernels.At(ref s, Layout.State0C), // cPrev
                 ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -896,8 +956,22 @@ namespace Samples
                 1);
 
             // lstm layer 1 (LSTM 64 → 64): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
             Kernels.LstmForward_H64(
                 ref Kernels.At(ref s, Layout.State1C), // cPrev
                 ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -909,7 +983,14 @@ namespace Samples
 
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_12x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_12x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            }
+            else
+            {
+                Kernels.Linear_12x64(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            }
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
@@ -1060,7 +1141,7 @@ namespace Samples
                 embedding.Slice(token * 32, 32).CopyTo(x.Slice(r * 32, 32));
             }
 
-            EnsurePacked();
+            EnsureInferenceWeights();
             if (_team is not null && count >= ParallelStreamsMinimum)
             {
                 // Streams are independent: each participant steps a contiguous share of them, no barrier.
@@ -1108,6 +1189,9 @@ namespace Samples
             int count = streams.Count;
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+            bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float s = ref streams.Buffer.Reference;
             ref float x = ref Kernels.At(ref s, streams.Inputs + (start * 32));
             ref float gates = ref Kernels.At(ref s, streams.Gates);
@@ -1117,8 +1201,22 @@ namespace Samples
             // inside that participant's rows whichever layer it is on while the others are on another.
 
             // lstm layer 0 (LSTM 32 → 64): input and hidden projections of these streams, then the cell, updating their state in place
-            Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 256), rows);
-            Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x32(ref x, ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 256), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref gates, start * 256), rows);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            }
             Kernels.LstmForward_H64(
                 ref Kernels.At(ref s, (Layout.State0C * count) + (start * 64)), // cPrev
                 ref Kernels.At(ref gates, start * 256), // gates
@@ -1129,8 +1227,22 @@ namespace Samples
                 rows);
 
             // lstm layer 1 (LSTM 64 → 64): input and hidden projections of these streams, then the cell, updating their state in place
-            Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref gates, start * 256), rows);
-            Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref gates, start * 256), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref gates, start * 256), rows);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref hiddenProjection, start * 256), rows);
+            }
             Kernels.LstmForward_H64(
                 ref Kernels.At(ref s, (Layout.State1C * count) + (start * 64)), // cPrev
                 ref Kernels.At(ref gates, start * 256), // gates
@@ -1141,7 +1253,14 @@ namespace Samples
                 rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
-            Kernels.Linear_12x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_12x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            }
+            else
+            {
+                Kernels.Linear_12x64(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            }
         }
 
         /// <summary>
@@ -1315,9 +1434,19 @@ namespace Samples
         }
 
         /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
-        private void RunForward(global::System.ReadOnlySpan<int> inputs)
+        /// <param name="inputs">The batch's inputs.</param>
+        /// <param name="inference">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>
+        private void RunForward(global::System.ReadOnlySpan<int> inputs, bool inference)
         {
-            EnsurePacked();
+            _forwardBFloat16 = inference && _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            if (_forwardBFloat16)
+            {
+                EnsureInferenceWeights();
+            }
+            else
+            {
+                EnsurePacked();
+            }
             var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 1024);
             var embedding = _parameters.AsSpan(Layout.embedding_weight, 16000);
             // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
@@ -1359,11 +1488,21 @@ namespace Samples
 
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+            bool bf16 = _forwardBFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float a = ref _activations.Reference;
             // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            Kernels.Linear_12x64(ref Kernels.At(ref a, Layout.HeadDrop + (r0 * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 12)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_12x64(ref Kernels.At(ref a, Layout.HeadDrop + (r0 * 64)), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 12)), rows);
+            }
+            else
+            {
+                Kernels.Linear_12x64(ref Kernels.At(ref a, Layout.HeadDrop + (r0 * 64)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 12)), rows);
+            }
             if (_withLoss)
             {
                 // The loss of a row needs only that row's outputs: no barrier.
@@ -1410,11 +1549,36 @@ namespace Samples
             _packedVersion = version;
         }
 
+        /// <summary>
+        /// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32
+        /// weights if the parameters changed since the last copy.
+        /// </summary>
+        private void EnsureInferenceWeights()
+        {
+            EnsurePacked();
+            if (_inferenceWeights != global::RnnGen.WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)
+            {
+                return;
+            }
+
+            ref float q = ref _packed.Reference;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref _packedBFloat16!.Reference);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), 256, 32);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), 256, 64);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l1), 256, 64);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l1), 256, 64);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref q16, Layout.Packed_dense_weight), 12, 64);
+            _packedBFloat16Version = _packedVersion;
+        }
+
         /// <summary>lstm layer 0 (LSTM 32 → 64): forward through all time steps.</summary>
         private void ForwardLayer0(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+            bool bf16 = _forwardBFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
             // each participant taking a share of the rows.
@@ -1422,7 +1586,14 @@ namespace Samples
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
             // Dropout on the layer's input (p = 0.2): X̃ = X ⊙ M, M = 0 or 1/(1 − p), in a pass that drops; X̃ = X otherwise.
             DropoutRows(0, 3355443u, 1.25f, Layout.X0, Layout.S0Drop, Layout.S0Mask, 32, r0, rows);
-            Kernels.Linear_256x32(ref Kernels.At(ref a, Layout.S0Drop + (r0 * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 256)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x32(ref Kernels.At(ref a, Layout.S0Drop + (r0 * 32)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 256)), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x32(ref Kernels.At(ref a, Layout.S0Drop + (r0 * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 256)), rows);
+            }
             Barrier();
 
             // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1434,7 +1605,14 @@ namespace Samples
             for (int t = 0; t < SequenceLength; t++)
             {
                 // step t for this share of the rows: the products of h_{t−1}, then the cell
-                Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                if (bf16)
+                {
+                    Kernels.LinearBFloat16_256x64(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                }
+                else
+                {
+                    Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                }
                 Kernels.LstmForward_H64(
                     ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
                     ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 256) + (b0 * 256)), // gates
@@ -1461,6 +1639,9 @@ namespace Samples
         {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+            bool bf16 = _forwardBFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
             // each participant taking a share of the rows.
@@ -1468,7 +1649,14 @@ namespace Samples
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
             // Dropout on the layer's input, the outputs of the layer below (p = 0.3): X̃ = X ⊙ M, M = 0 or 1/(1 − p), in a pass that drops; X̃ = X otherwise.
             DropoutRows(1, 5033165u, 1.4285715f, Layout.S0H + (BatchSize * 64), Layout.S1Drop, Layout.S1Mask, 64, r0, rows);
-            Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S1Drop + (r0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 256)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_256x64(ref Kernels.At(ref a, Layout.S1Drop + (r0 * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 256)), rows);
+            }
+            else
+            {
+                Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S1Drop + (r0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref p, Layout.lstm_bias_ih_l1), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 256)), rows);
+            }
             Barrier();
 
             // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1480,7 +1668,14 @@ namespace Samples
             for (int t = 0; t < SequenceLength; t++)
             {
                 // step t for this share of the rows: the products of h_{t−1}, then the cell
-                Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                if (bf16)
+                {
+                    Kernels.LinearBFloat16_256x64(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                }
+                else
+                {
+                    Kernels.Linear_256x64(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 64) + (b0 * 64)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref p, Layout.lstm_bias_hh_l1), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 256)), batch);
+                }
                 Kernels.LstmForward_H64(
                     ref Kernels.At(ref a, Layout.S1C + (t * BatchSize * 64) + (b0 * 64)), // cPrev
                     ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 256) + (b0 * 256)), // gates

@@ -47,6 +47,14 @@ namespace Games.Input
         private readonly global::RnnGen.AlignedBuffer _packed;
         /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
         private long _packedVersion = -1;
+        /// <summary>The format of the weights Step reads (see InferenceWeights).</summary>
+        private global::RnnGen.WeightFormat _inferenceWeights;
+        /// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>
+        private global::RnnGen.AlignedBuffer? _packedBFloat16;
+        /// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>
+        private long _packedBFloat16Version = -1;
+        /// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>
+        private bool _forwardBFloat16;
         /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
         private global::RnnGen.WorkerTeam? _team;
         private readonly global::System.Action<int> _forwardBody;
@@ -178,6 +186,36 @@ namespace Games.Input
             }
         }
 
+        /// <summary>
+        /// The format of the weights <see cref="Step(State, global::System.ReadOnlySpan{float}, global::System.Span{float})"/>, stream batches and <c>Forward</c> read: <see cref="global::RnnGen.WeightFormat.Float32"/>
+        /// (the default, the parameters themselves) or <see cref="global::RnnGen.WeightFormat.BFloat16"/>, a copy with half
+        /// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.
+        /// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,
+        /// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.
+        /// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,
+        /// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed
+        /// weights' memory) once; stepping allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a defined format.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::RnnGen.WeightFormat InferenceWeights
+        {
+            get => _inferenceWeights;
+            set
+            {
+                ThrowIfDisposed();
+                if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16))
+                {
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.");
+                }
+                if (value == global::RnnGen.WeightFormat.BFloat16 && _packedBFloat16 is null)
+                {
+                    _packedBFloat16 = new global::RnnGen.AlignedBuffer((Layout.PackedLength + 1) / 2);
+                }
+                _inferenceWeights = value;
+            }
+        }
+
         /// <summary>Runs the whole batch through the whole sequence, every sequence SequenceLength steps long.</summary>
         /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize] (padding positions are not read).</param>
         /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
@@ -213,7 +251,7 @@ namespace Games.Input
             }
 
             BeginPass(inputs, lengths);
-            RunForward(inputs);
+            RunForward(inputs, inference: true);
             _forwardDone = true;
             // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
             var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
@@ -331,7 +369,7 @@ namespace Games.Input
             _withLoss = true;
             try
             {
-                RunForward(inputs);
+                RunForward(inputs, inference: false);
             }
             finally
             {
@@ -353,7 +391,7 @@ namespace Games.Input
         /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
         /// </summary>
         /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
-        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Backward(global::System.ReadOnlySpan<float> outputGradients)
         {
@@ -361,6 +399,10 @@ namespace Games.Input
             if (!_forwardDone)
             {
                 throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
+            }
+            if (_forwardBFloat16)
+            {
+                throw new global::System.InvalidOperationException("Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
@@ -532,6 +574,7 @@ namespace Games.Input
             _activations.Dispose();
             _stepScratch.Dispose();
             _packed.Dispose();
+            _packedBFloat16?.Dispose();
             _team?.Dispose();
         }
 
@@ -773,17 +816,34 @@ namespace Games.Input
                 throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
             }
 
-            EnsurePacked();
+            EnsureInferenceWeights();
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+            bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = the caller's features, read in place
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
 
             // gru layer 0 (GRU 6 → 20): input and hidden projections, then the cell, updating the state in place
-            Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_60x6(ref x, ref Kernels.At(ref q16, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            else
+            {
+                Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
+            else
+            {
+                Kernels.Linear_60x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+            }
             Kernels.GruForward_H20(
                 ref Kernels.At(ref s, Layout.State0H), // hPrev
                 ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -794,7 +854,14 @@ namespace Games.Input
 
 
             // output = h·W_denseᵀ + b_dense
-            Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            }
+            else
+            {
+                Kernels.Linear_3x20(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+            }
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
@@ -938,7 +1005,7 @@ namespace Games.Input
             var x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
             inputs.CopyTo(x);
 
-            EnsurePacked();
+            EnsureInferenceWeights();
             if (_team is not null && count >= ParallelStreamsMinimum)
             {
                 // Streams are independent: each participant steps a contiguous share of them, no barrier.
@@ -986,6 +1053,9 @@ namespace Games.Input
             int count = streams.Count;
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+            bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float s = ref streams.Buffer.Reference;
             ref float x = ref Kernels.At(ref s, streams.Inputs + (start * 6));
             ref float gates = ref Kernels.At(ref s, streams.Gates);
@@ -995,8 +1065,22 @@ namespace Games.Input
             // inside that participant's rows whichever layer it is on while the others are on another.
 
             // gru layer 0 (GRU 6 → 20): input and hidden projections of these streams, then the cell, updating their state in place
-            Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref gates, start * 60), rows);
-            Kernels.Linear_60x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 60), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_60x6(ref x, ref Kernels.At(ref q16, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref gates, start * 60), rows);
+            }
+            else
+            {
+                Kernels.Linear_60x6(ref x, ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref gates, start * 60), rows);
+            }
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_60x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q16, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 60), rows);
+            }
+            else
+            {
+                Kernels.Linear_60x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 60), rows);
+            }
             Kernels.GruForward_H20(
                 ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), // hPrev
                 ref Kernels.At(ref gates, start * 60), // gates
@@ -1006,7 +1090,14 @@ namespace Games.Input
                 rows);
 
             // outputs = h·W_denseᵀ + b_dense for these streams
-            Kernels.Linear_3x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_3x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            }
+            else
+            {
+                Kernels.Linear_3x20(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+            }
         }
 
         /// <summary>
@@ -1169,9 +1260,19 @@ namespace Games.Input
         }
 
         /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs)
+        /// <param name="inputs">The batch's inputs.</param>
+        /// <param name="inference">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>
+        private void RunForward(global::System.ReadOnlySpan<float> inputs, bool inference)
         {
-            EnsurePacked();
+            _forwardBFloat16 = inference && _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+            if (_forwardBFloat16)
+            {
+                EnsureInferenceWeights();
+            }
+            else
+            {
+                EnsurePacked();
+            }
             var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 48);
             // X0[t, b, :] = inputs[b, t, :] for the real steps; zero for padding, which is never read.
             for (int b = 0; b < BatchSize; b++)
@@ -1205,11 +1306,21 @@ namespace Games.Input
 
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+            bool bf16 = _forwardBFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float a = ref _activations.Reference;
             // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20) + (r0 * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 3)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20) + (r0 * 20)), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 3)), rows);
+            }
+            else
+            {
+                Kernels.Linear_3x20(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 20) + (r0 * 20)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 3)), rows);
+            }
             if (_withLoss)
             {
                 // The loss of a row needs only that row's outputs: no barrier.
@@ -1254,17 +1365,47 @@ namespace Games.Input
             _packedVersion = version;
         }
 
+        /// <summary>
+        /// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32
+        /// weights if the parameters changed since the last copy.
+        /// </summary>
+        private void EnsureInferenceWeights()
+        {
+            EnsurePacked();
+            if (_inferenceWeights != global::RnnGen.WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)
+            {
+                return;
+            }
+
+            ref float q = ref _packed.Reference;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref _packedBFloat16!.Reference);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_gru_weight_ih_l0), 60, 6);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_gru_weight_hh_l0), 60, 20);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref q16, Layout.Packed_dense_weight), 3, 20);
+            _packedBFloat16Version = _packedVersion;
+        }
+
         /// <summary>gru layer 0 (GRU 6 → 20): forward through all time steps.</summary>
         private void ForwardLayer0(int worker, int workers)
         {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
+            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+            bool bf16 = _forwardBFloat16;
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
             // each participant taking a share of the rows.
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0 + (r0 * 6)), ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 60)), rows);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_60x6(ref Kernels.At(ref a, Layout.X0 + (r0 * 6)), ref Kernels.At(ref q16, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 60)), rows);
+            }
+            else
+            {
+                Kernels.Linear_60x6(ref Kernels.At(ref a, Layout.X0 + (r0 * 6)), ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref p, Layout.gru_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 60)), rows);
+            }
             Barrier();
 
             // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1275,7 +1416,14 @@ namespace Games.Input
             for (int t = 0; t < SequenceLength; t++)
             {
                 // step t for this share of the rows: the products of h_{t−1}, then the cell
-                Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), batch);
+                if (bf16)
+                {
+                    Kernels.LinearBFloat16_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), ref Kernels.At(ref q16, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), batch);
+                }
+                else
+                {
+                    Kernels.Linear_60x20(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref p, Layout.gru_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 60)), batch);
+                }
                 Kernels.GruForward_H20(
                     ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 20) + (b0 * 20)), // hPrev
                     ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 60) + (b0 * 60)), // gates

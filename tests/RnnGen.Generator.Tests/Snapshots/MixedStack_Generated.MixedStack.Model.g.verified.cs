@@ -45,6 +45,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private readonly global::RnnGen.AlignedBuffer _packed;
     /// <summary>The parameter buffer's Version that _packed was derived from; −1 until the first pack.</summary>
     private long _packedVersion = -1;
+    /// <summary>The format of the weights Step reads (see InferenceWeights).</summary>
+    private global::RnnGen.WeightFormat _inferenceWeights;
+    /// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>
+    private global::RnnGen.AlignedBuffer? _packedBFloat16;
+    /// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>
+    private long _packedBFloat16Version = -1;
+    /// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>
+    private bool _forwardBFloat16;
     /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
     private global::RnnGen.WorkerTeam? _team;
     private readonly global::System.Action<int> _forwardBody;
@@ -196,6 +204,36 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
     }
 
+    /// <summary>
+    /// The format of the weights <see cref="Step(State, int, global::System.Span{float})"/>, stream batches and <c>Forward</c> read: <see cref="global::RnnGen.WeightFormat.Float32"/>
+    /// (the default, the parameters themselves) or <see cref="global::RnnGen.WeightFormat.BFloat16"/>, a copy with half
+    /// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.
+    /// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,
+    /// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.
+    /// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,
+    /// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed
+    /// weights' memory) once; stepping allocates nothing.
+    /// </summary>
+    /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a defined format.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public global::RnnGen.WeightFormat InferenceWeights
+    {
+        get => _inferenceWeights;
+        set
+        {
+            ThrowIfDisposed();
+            if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16))
+            {
+                throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.");
+            }
+            if (value == global::RnnGen.WeightFormat.BFloat16 && _packedBFloat16 is null)
+            {
+                _packedBFloat16 = new global::RnnGen.AlignedBuffer((Layout.PackedLength + 1) / 2);
+            }
+            _inferenceWeights = value;
+        }
+    }
+
     /// <summary>Runs the whole batch through the whole sequence, every sequence SequenceLength steps long.</summary>
     /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
     /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
@@ -231,7 +269,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         }
 
         BeginPass(inputs, lengths);
-        RunForward(inputs);
+        RunForward(inputs, inference: true);
         _forwardDone = true;
         // Y is time-major [T, B, O]; the caller's layout is batch-major [B, T, O]. Padding is written as zeros.
         var y = _activations.AsSpan(Layout.Y, SequenceLength * BatchSize * OutputSize);
@@ -349,7 +387,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _withLoss = true;
         try
         {
-            RunForward(inputs);
+            RunForward(inputs, inference: false);
         }
         finally
         {
@@ -371,7 +409,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
     /// </summary>
     /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
-    /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet.</exception>
+    /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public void Backward(global::System.ReadOnlySpan<float> outputGradients)
     {
@@ -379,6 +417,10 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         if (!_forwardDone)
         {
             throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
+        }
+        if (_forwardBFloat16)
+        {
+            throw new global::System.InvalidOperationException("Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
         }
         if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
         {
@@ -555,6 +597,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.Dispose();
         _stepScratch.Dispose();
         _packed.Dispose();
+        _packedBFloat16?.Dispose();
         _team?.Dispose();
     }
 
@@ -819,17 +862,34 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             throw new global::System.ArgumentException($"output must hold OutputSize = {OutputSize} floats, but holds {output.Length}.", "output");
         }
 
-        EnsurePacked();
+        EnsureInferenceWeights();
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+        bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float s = ref state.Buffer.Reference;
         ref float scratch = ref _stepScratch.Reference;
         // x = E[token]: the embedding row is read in place
         ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 12));
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_76x12(ref x, ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        else
+        {
+            Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
+        else
+        {
+            Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
         Kernels.LstmForward_H19(
             ref Kernels.At(ref s, Layout.State0C), // cPrev
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -840,8 +900,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             1);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        else
+        {
+            Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
+        else
+        {
+            Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
         Kernels.GruForward_H24(
             ref Kernels.At(ref s, Layout.State1H), // hPrev
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -851,8 +925,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             1);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections, then the cell, updating the state in place
-        Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        else
+        {
+            Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
+        else
+        {
+            Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
+        }
         Kernels.RnnReluForward_H8(
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
             ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
@@ -861,7 +949,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
 
         // output = h·W_denseᵀ + b_dense
-        Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+        }
+        else
+        {
+            Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+        }
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(state);
@@ -1014,7 +1109,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             embedding.Slice(token * 12, 12).CopyTo(x.Slice(r * 12, 12));
         }
 
-        EnsurePacked();
+        EnsureInferenceWeights();
         if (_team is not null && count >= ParallelStreamsMinimum)
         {
             // Streams are independent: each participant steps a contiguous share of them, no barrier.
@@ -1062,6 +1157,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         int count = streams.Count;
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
+        bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float s = ref streams.Buffer.Reference;
         ref float x = ref Kernels.At(ref s, streams.Inputs + (start * 12));
         ref float gates = ref Kernels.At(ref s, streams.Gates);
@@ -1071,8 +1169,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         // inside that participant's rows whichever layer it is on while the others are on another.
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections of these streams, then the cell, updating their state in place
-        Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        Kernels.Linear_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_76x12(ref x, ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
         Kernels.LstmForward_H19(
             ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cPrev
             ref Kernels.At(ref gates, start * 76), // gates
@@ -1083,8 +1195,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections of these streams, then the cell, updating their state in place
-        Kernels.Linear_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        Kernels.Linear_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
         Kernels.GruForward_H24(
             ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), // hPrev
             ref Kernels.At(ref gates, start * 76), // gates
@@ -1094,8 +1220,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections of these streams, then the cell, updating their state in place
-        Kernels.Linear_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        Kernels.Linear_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        }
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
+        else
+        {
+            Kernels.Linear_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
+        }
         Kernels.RnnReluForward_H8(
             ref Kernels.At(ref gates, start * 76), // gates
             ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
@@ -1103,7 +1243,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // outputs = h·W_denseᵀ + b_dense for these streams
-        Kernels.Linear_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+        }
+        else
+        {
+            Kernels.Linear_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
+        }
     }
 
     /// <summary>
@@ -1279,9 +1426,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     }
 
     /// <summary>The forward pass over the batch, leaving every activation the backward pass needs.</summary>
-    private void RunForward(global::System.ReadOnlySpan<int> inputs)
+    /// <param name="inputs">The batch's inputs.</param>
+    /// <param name="inference">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>
+    private void RunForward(global::System.ReadOnlySpan<int> inputs, bool inference)
     {
-        EnsurePacked();
+        _forwardBFloat16 = inference && _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
+        if (_forwardBFloat16)
+        {
+            EnsureInferenceWeights();
+        }
+        else
+        {
+            EnsurePacked();
+        }
         var x0 = _activations.AsSpan(Layout.X0, SequenceLength * 24);
         var embedding = _parameters.AsSpan(Layout.embedding_weight, 108);
         // X0[t, b, :] = E[inputs[b, t], :] for the real steps; zero for padding, which is never read.
@@ -1318,11 +1475,21 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+        bool bf16 = _forwardBFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float a = ref _activations.Reference;
         // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
+        }
+        else
+        {
+            Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
+        }
         if (_withLoss)
         {
             // The loss of a row needs only that row's outputs: no barrier.
@@ -1371,17 +1538,51 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _packedVersion = version;
     }
 
+    /// <summary>
+    /// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32
+    /// weights if the parameters changed since the last copy.
+    /// </summary>
+    private void EnsureInferenceWeights()
+    {
+        EnsurePacked();
+        if (_inferenceWeights != global::RnnGen.WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)
+        {
+            return;
+        }
+
+        ref float q = ref _packed.Reference;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref _packedBFloat16!.Reference);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), 76, 12);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), 76, 19);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), 72, 19);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), 72, 24);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), 8, 24);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), 8, 8);
+        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref q16, Layout.Packed_head_weight), 9, 8);
+        _packedBFloat16Version = _packedVersion;
+    }
+
     /// <summary>enc layer 0 (LSTM 12 → 19): forward through all time steps.</summary>
     private void ForwardLayer0(int worker, int workers)
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+        bool bf16 = _forwardBFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
+        }
+        else
+        {
+            Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
+        }
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1393,7 +1594,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
+            }
+            else
+            {
+                Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
+            }
             Kernels.LstmForward_H19(
                 ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)), // cPrev
                 ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)), // gates
@@ -1420,12 +1628,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+        bool bf16 = _forwardBFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
+        }
+        else
+        {
+            Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
+        }
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1436,7 +1654,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
+            }
+            else
+            {
+                Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
+            }
             Kernels.GruForward_H24(
                 ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), // hPrev
                 ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)), // gates
@@ -1461,12 +1686,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
+        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
+        bool bf16 = _forwardBFloat16;
+        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once (into h_t's own rows, which the cell then overwrites in place),
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
+        if (bf16)
+        {
+            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
+        }
+        else
+        {
+            Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
+        }
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1477,7 +1712,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
+            if (bf16)
+            {
+                Kernels.LinearBFloat16_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
+            }
+            else
+            {
+                Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
+            }
             Kernels.RnnReluForward_H8(
                 ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), // gates
                 ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), // hiddenProjection

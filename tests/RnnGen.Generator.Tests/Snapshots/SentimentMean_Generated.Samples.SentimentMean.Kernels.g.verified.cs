@@ -18,6 +18,10 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
+            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+
             // ---- 2 × 32 weight matrix ----
 
             /// <summary>Copies W [2, 32] into its transpose Wᵀ [32, 2], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
@@ -532,6 +536,509 @@ namespace Samples
                             var b1_ = At(ref b0r, 1);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                    }
+                }
+            }
+
+            /// <summary>Linear_2x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_2x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_2x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_2x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_2x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_2x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_2x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                {
+                    ref ushort b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 2);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 2);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 4);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 6);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 2);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 4);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_2x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                {
+                    ref ushort b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 2);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 2);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 4);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 6);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 2);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 4);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_2x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                {
+                    ref ushort b0 = ref At(ref packed, 0);
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 2);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 2);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 4);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 6);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 2);
+                            float a0r = At(ref a0, r);
+                            float a1r = At(ref a1, r);
+                            float a2r = At(ref a2, r);
+                            float a3r = At(ref a3, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        }
+                        At(ref c0, 0) = acc0_0;
+                        At(ref c0, 1) = acc0_1;
+                        At(ref c1, 0) = acc1_0;
+                        At(ref c1, 1) = acc1_1;
+                        At(ref c2, 0) = acc2_0;
+                        At(ref c2, 1) = acc2_1;
+                        At(ref c3, 0) = acc3_0;
+                        At(ref c3, 1) = acc3_1;
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 4);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                float a2r = At(ref a2, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                float a1r = At(ref a1, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                float a0r = At(ref a0, r);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_2x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 2);
+                        var acc0_0 = At(ref bias, 0);
+                        var acc0_1 = At(ref bias, 1);
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 2);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -2778,6 +3285,748 @@ namespace Samples
                 }
             }
 
+            /// <summary>Linear_128x16 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_128x16(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x16_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x16_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x16_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_128x16_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x16_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 16);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 16);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 32);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 48);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 16; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 32);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 512);
+                            ref ushort b2 = ref At(ref packed, 1024);
+                            ref ushort b3 = ref At(ref packed, 1536);
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x16_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 16);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 16);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 32);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 48);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 16; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 32);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 16 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x16_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 16);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 16);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 32);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 48);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 16; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 8)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 32);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 16 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x16_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 128; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 16 + ((j + 4) & 31));
+                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
+                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 16 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 16);
+                        ref float c0 = ref At(ref y, m * 128);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref ushort b2r = ref At(ref b2, r * 32);
+                            ref ushort b3r = ref At(ref b3, r * 32);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                }
+            }
+
             /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [128, 16] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static void AccumulateWeightGradient_128x16(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
@@ -4831,6 +6080,748 @@ namespace Samples
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
+                        }
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
+                    }
+                }
+            }
+
+            /// <summary>Linear_128x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearBFloat16_128x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LinearBFloat16_128x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                }
+                else
+                {
+                    LinearBFloat16_128x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 32)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            var acc2_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                                acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref ushort b1 = ref At(ref packed, 1024);
+                            ref ushort b2 = ref At(ref packed, 2048);
+                            ref ushort b3 = ref At(ref packed, 3072);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 16)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 64)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                int blockedRows = count - (count % 4);
+                // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 128; j += 8)
+                {
+                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    for (int m = 0; m < blockedRows; m += 4)
+                    {
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc3_0 = acc0_0;
+                        var acc3_1 = acc0_1;
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            float a0r = At(ref a0, r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(4 + j));
+                    }
+                }
+                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                {
+                    int m = blockedRows;
+                    int rest = count - m;
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 128; j += 8)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
+                        }
+                    }
+                    else if (rest == 2)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc1_3 = acc0_3;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
+                        }
+                    }
+                    else if (rest == 1)
+                    {
+                        for (int j = 0; j < 128; j += 32)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref ushort b2r = ref At(ref b2, r * 32);
+                                ref ushort b3r = ref At(ref b3, r * 32);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(4 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(j + 24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
+                        }
+                    }
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LinearBFloat16_128x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            {
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // One row at a time, several column tiles at once.
+                for (int m = 0; m < count; m++)
+                {
+                    for (int j = 0; j < 128; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
+                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        var acc0_0 = At(ref bias, j);
+                        var acc0_1 = At(ref bias, 1 + j);
+                        var acc0_2 = At(ref bias, 2 + j);
+                        var acc0_3 = At(ref bias, 3 + j);
+                        var acc0_4 = At(ref bias, j + 4);
+                        var acc0_5 = At(ref bias, 1 + j + 4);
+                        var acc0_6 = At(ref bias, 2 + j + 4);
+                        var acc0_7 = At(ref bias, 3 + j + 4);
+                        var acc0_8 = At(ref bias, j + 8);
+                        var acc0_9 = At(ref bias, 1 + j + 8);
+                        var acc0_10 = At(ref bias, 2 + j + 8);
+                        var acc0_11 = At(ref bias, 3 + j + 8);
+                        var acc0_12 = At(ref bias, j + 12);
+                        var acc0_13 = At(ref bias, 1 + j + 12);
+                        var acc0_14 = At(ref bias, 2 + j + 12);
+                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        for (int r = 0; r < 32; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref ushort b2r = ref At(ref b2, r * 32);
+                            ref ushort b3r = ref At(ref b3, r * 32);
+                            float a0r = At(ref a0, r);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
+                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
+                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
+                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
+                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
+                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
+                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
+                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
+                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
+                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
+                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
