@@ -235,8 +235,8 @@ public sealed class StreamBatchTests
     /// <summary>
     /// Random starting states, the same in the batch and in one State per stream; then a few steps of
     /// random inputs, comparing every stream's outputs and states with its State's, bit for bit. On
-    /// the calling thread, batches of 2, 3, 5, 6 and 7 streams: every height of the products' last
-    /// tile (the rows after the whole blocks of 4 run as one tile of 1, 2 or 3 rows). Split between
+    /// the calling thread, batches of 2 to 7 and of 10 streams: every height of the products' last
+    /// tiles (the rows after the whole blocks of 4, or of 6 at Vector256, run as tiles of 1, 2 or 3 rows). Split between
     /// threads, <paramref name="minimum"/> and <paramref name="minimum"/> + 3 streams.
     /// </summary>
     private static void Check<TState, TStreams, TInput>(
@@ -251,7 +251,7 @@ public sealed class StreamBatchTests
         where TState : IRecurrentState
         where TStreams : IStreamBatch
     {
-        foreach (int count in parallel ? [minimum, minimum + 3] : new[] { 2, 3, 5, 6, 7 })
+        foreach (int count in parallel ? [minimum, minimum + 3] : new[] { 2, 3, 4, 5, 6, 7, 10 })
         {
             int o = model.OutputSize;
             var random = new Random(count);

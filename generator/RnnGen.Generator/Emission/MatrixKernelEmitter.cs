@@ -69,8 +69,11 @@ internal static class MatrixKernelEmitter
     /// <summary>The runtime's bfloat16 loads (see RnnGen.Numerics.BFloat16Weights).</summary>
     private const string BFloat16Weights = "global::RnnGen.Numerics.BFloat16Weights";
 
-    /// <summary>Rows of C per register tile.</summary>
-    private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : 4;
+    /// <summary>
+    /// Rows of C per register tile: 6 at Vector256 (12 accumulators, two B vectors and a broadcast fill
+    /// AVX2's 16 registers, the shape of the usual AVX2 GEMM kernel), 4 at the other widths.
+    /// </summary>
+    private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : tier.Width == 8 ? 6 : 4;
 
     /// <summary>Vectors per row of a register tile.</summary>
     private static int TileVectors(VectorTier tier) => tier.IsScalar ? 4 : 2;
@@ -361,9 +364,10 @@ internal static class MatrixKernelEmitter
     }
 
     /// <summary>
-    /// The rows after the last whole row block of 4 (fewer than 4), in one tile as tall as they are, so
-    /// that B is read once for all of them rather than once per row: a batch of 2 or 3 streams then
-    /// costs one read of the weights, not 2 or 3. <paramref name="constantRest"/> is the count of
+    /// The rows after the last whole row block (of 4, or 6 at Vector256), in tiles as tall as they are up
+    /// to 3 rows, so that B is read once for them rather than once per row: a batch of 2 or 3 streams then
+    /// costs one read of the weights, not 2 or 3 (4 or 5 rows left of a block of 6 take a tile of 3 and
+    /// one of the rest, which keeps the kernels' size to that of blocks of 4). <paramref name="constantRest"/> is the count of
     /// remaining rows when the row count is a constant (only that case is emitted), or −1.
     /// </summary>
     /// <remarks>
@@ -375,7 +379,7 @@ internal static class MatrixKernelEmitter
     /// </remarks>
     private static void EmitRemainingRows(IndentedWriter w, VectorTier tier, Gemm g, IReadOnlyList<Segment> segments, int tileWidth, int rowBlock, string blockedRows, int constantRest, string r0, string r1)
     {
-        if (rowBlock != 4)
+        if (rowBlock > 6)
         {
             w.Line($"// The remaining rows (fewer than {rowBlock}) one at a time, {SingleRowTiles} column tiles at once.");
             using (w.Open($"for (int m = {blockedRows}; m < {g.Rows}; m++)"))
@@ -386,17 +390,36 @@ internal static class MatrixKernelEmitter
             return;
         }
 
-        w.Line("// The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.");
+        w.Line(rowBlock == 4
+            ? "// The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them."
+            : $"// The remaining rows (fewer than {rowBlock}) in tiles of at most 3 rows, so that B is read once for up to 3 of them.");
         using (w.Scope())
         {
             w.Line($"int m = {blockedRows};");
             if (constantRest >= 0)
             {
-                EmitRowTiles(w, tier, g, segments, tileWidth, constantRest, r0, r1);
+                if (constantRest > 3)
+                {
+                    EmitRowTiles(w, tier, g, segments, tileWidth, 3, r0, r1);
+                    w.Line("m += 3;");
+                }
+
+                EmitRowTiles(w, tier, g, segments, tileWidth, constantRest > 3 ? constantRest - 3 : constantRest, r0, r1);
                 return;
             }
 
             w.Line($"int rest = {g.Rows} - m;");
+            if (rowBlock > 4)
+            {
+                // 4 or 5 rows left: 3 of them first, then the 1 or 2 after them.
+                using (w.Open("if (rest > 3)"))
+                {
+                    EmitRowTiles(w, tier, g, segments, tileWidth, 3, r0, r1);
+                    w.Line("m += 3;");
+                    w.Line("rest -= 3;");
+                }
+            }
+
             for (int height = 3; height >= 1; height--)
             {
                 using (w.Open(height == 3 ? "if (rest == 3)" : $"else if (rest == {Code.Int(height)})"))
@@ -657,26 +680,37 @@ internal static class MatrixKernelEmitter
             }
 
             string aIndex = g.AReductionStride == 1 ? "r" : $"r * {Code.Int(g.AReductionStride)}";
-            if (g.BFloat16)
+            if (g.BFloat16 && rows == 1)
             {
-                // Every row's broadcast first, then each load of B straight into its multiply–adds: a
-                // widened vector lives for two instructions, so the accumulators, broadcasts and the two
-                // halves of a load fit in AVX2's 16 registers without spills (the float32 kernel folds its
-                // loads into the multiply–adds instead). Each accumulator's chain over r is unchanged.
-                for (int i = 0; i < rows; i++)
-                {
-                    EmitBroadcasts(w, tiers, i, aIndex);
-                }
-
+                // A single row spans several tiles: its broadcast first, then each load of B straight into
+                // its multiply–adds, so a widened vector lives for two instructions and the accumulators,
+                // the broadcast and the two halves of a load fit in AVX2's 16 registers without spills (the
+                // float32 kernel folds its loads into the multiply–adds instead). Each accumulator's chain
+                // over r is unchanged.
+                EmitBroadcasts(w, tiers, 0, aIndex);
                 foreach (var (load, loaded) in BFloat16Loads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
                 {
                     w.Line(load);
-                    for (int i = 0; i < rows; i++)
+                    foreach (int p in loaded)
                     {
-                        foreach (int p in loaded)
-                        {
-                            EmitMultiplyAdd(w, pieces[p], i, p);
-                        }
+                        EmitMultiplyAdd(w, pieces[p], 0, p);
+                    }
+                }
+            }
+            else if (g.BFloat16)
+            {
+                // A taller tile's B vectors (one tile: two) are widened first and feed every row.
+                foreach (var (load, _) in BFloat16Loads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                {
+                    w.Line(load);
+                }
+
+                for (int i = 0; i < rows; i++)
+                {
+                    EmitBroadcasts(w, tiers, i, aIndex);
+                    for (int p = 0; p < pieces.Count; p++)
+                    {
+                        EmitMultiplyAdd(w, pieces[p], i, p);
                     }
                 }
             }

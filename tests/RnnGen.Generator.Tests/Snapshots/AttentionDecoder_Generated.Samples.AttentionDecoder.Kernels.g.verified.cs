@@ -413,12 +413,12 @@ namespace Samples
             private static void Linear_42x192_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
@@ -428,6 +428,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
+                        ref float a4 = ref At(ref a0, 768);
+                        ref float c4 = ref At(ref c0, 168);
+                        ref float a5 = ref At(ref a0, 960);
+                        ref float c5 = ref At(ref c0, 210);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -436,6 +440,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -457,6 +465,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -466,11 +482,15 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 6144);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
@@ -480,6 +500,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
+                        ref float a4 = ref At(ref a0, 768);
+                        ref float c4 = ref At(ref c0, 168);
+                        ref float a5 = ref At(ref a0, 960);
+                        ref float c5 = ref At(ref c0, 210);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = At(ref bias, 40);
                         var acc0_2 = At(ref bias, 41);
@@ -492,6 +516,12 @@ namespace Samples
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
                         var acc3_2 = acc0_2;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc4_2 = acc0_2;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
+                        var acc5_2 = acc0_2;
                         for (int r = 0; r < 192; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 10);
@@ -518,6 +548,16 @@ namespace Samples
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         At(ref c0, 40) = acc0_1;
@@ -531,12 +571,112 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         At(ref c3, 40) = acc3_1;
                         At(ref c3, 41) = acc3_2;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        At(ref c4, 40) = acc4_1;
+                        At(ref c4, 41) = acc4_2;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        At(ref c5, 40) = acc5_1;
+                        At(ref c5, 41) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 192);
+                            ref float c0 = ref At(ref y, m * 42);
+                            ref float a1 = ref At(ref a0, 192);
+                            ref float c1 = ref At(ref c0, 42);
+                            ref float a2 = ref At(ref a0, 384);
+                            ref float c2 = ref At(ref c0, 84);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 192; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 6144);
+                            ref float a0 = ref At(ref x, m * 192);
+                            ref float c0 = ref At(ref y, m * 42);
+                            ref float a1 = ref At(ref a0, 192);
+                            ref float c1 = ref At(ref c0, 42);
+                            ref float a2 = ref At(ref a0, 384);
+                            ref float c2 = ref At(ref c0, 84);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = At(ref bias, 40);
+                            var acc0_2 = At(ref bias, 41);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 192; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = At(ref b0r, 8);
+                                var b2_ = At(ref b0r, 9);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_1;
+                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            At(ref c1, 40) = acc1_1;
+                            At(ref c1, 41) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            At(ref c2, 40) = acc2_1;
+                            At(ref c2, 41) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 32; j += 16)
@@ -1416,21 +1556,21 @@ namespace Samples
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -1471,28 +1611,28 @@ namespace Samples
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 10);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
-                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -1532,17 +1672,17 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
@@ -1573,23 +1713,23 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -1618,13 +1758,13 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
@@ -1648,18 +1788,18 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -1721,12 +1861,12 @@ namespace Samples
             private static void LinearBFloat16_42x192_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
@@ -1736,6 +1876,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
+                        ref float a4 = ref At(ref a0, 768);
+                        ref float c4 = ref At(ref c0, 168);
+                        ref float a5 = ref At(ref a0, 960);
+                        ref float c5 = ref At(ref c0, 210);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -1744,26 +1888,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -1773,11 +1929,15 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 6144);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
@@ -1787,6 +1947,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
+                        ref float a4 = ref At(ref a0, 768);
+                        ref float c4 = ref At(ref c0, 168);
+                        ref float a5 = ref At(ref a0, 960);
+                        ref float c5 = ref At(ref c0, 210);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = At(ref bias, 40);
                         var acc0_2 = At(ref bias, 41);
@@ -1799,32 +1963,48 @@ namespace Samples
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
                         var acc3_2 = acc0_2;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc4_2 = acc0_2;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
+                        var acc5_2 = acc0_2;
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 10);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
-                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         At(ref c0, 40) = acc0_1;
@@ -1838,13 +2018,19 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         At(ref c3, 40) = acc3_1;
                         At(ref c3, 41) = acc3_2;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        At(ref c4, 40) = acc4_1;
+                        At(ref c4, 41) = acc4_2;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        At(ref c5, 40) = acc5_1;
+                        At(ref c5, 41) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
-                    if (rest == 3)
+                    if (rest > 3)
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
@@ -1864,17 +2050,17 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -1905,23 +2091,116 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_1;
+                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            At(ref c1, 40) = acc1_1;
+                            At(ref c1, 41) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            At(ref c2, 40) = acc2_1;
+                            At(ref c2, 41) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 192);
+                            ref float c0 = ref At(ref y, m * 42);
+                            ref float a1 = ref At(ref a0, 192);
+                            ref float c1 = ref At(ref c0, 42);
+                            ref float a2 = ref At(ref a0, 384);
+                            ref float c2 = ref At(ref c0, 84);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 192; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref float a0 = ref At(ref x, m * 192);
+                            ref float c0 = ref At(ref y, m * 42);
+                            ref float a1 = ref At(ref a0, 192);
+                            ref float c1 = ref At(ref c0, 42);
+                            ref float a2 = ref At(ref a0, 384);
+                            ref float c2 = ref At(ref c0, 84);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = At(ref bias, 40);
+                            var acc0_2 = At(ref bias, 41);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 192; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -1956,18 +2235,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -1995,18 +2274,18 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2101,21 +2380,21 @@ namespace Samples
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -2152,23 +2431,23 @@ namespace Samples
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 10);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2204,19 +2483,19 @@ namespace Samples
                         for (int r = 0; r < 192; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 10);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         }
                         At(ref c0, 40) = acc0_0;
@@ -2253,17 +2532,17 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -2291,19 +2570,19 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2330,16 +2609,16 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             }
                             At(ref c0, 40) = acc0_0;
@@ -2372,18 +2651,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -2413,21 +2692,21 @@ namespace Samples
                             for (int r = 0; r < 192; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 10);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2910,16 +3189,16 @@ namespace Samples
             private static void AccumulateWeightGradient_42x192_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 192; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 192);
@@ -2929,6 +3208,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 384);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 576);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 768);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 960);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -2937,6 +3220,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 192);
@@ -2958,6 +3245,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 42);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 42);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -2967,12 +3262,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 192; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 192);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 192);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 384);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 192);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 42);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 42);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 42);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 192; j += 16)
@@ -3808,12 +4152,12 @@ namespace Samples
             private static void AccumulateInputGradient_42x192_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 192; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 42);
                         ref float c0 = ref At(ref dx, m * 192);
@@ -3823,6 +4167,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 384);
                         ref float a3 = ref At(ref a0, 126);
                         ref float c3 = ref At(ref c0, 576);
+                        ref float a4 = ref At(ref a0, 168);
+                        ref float c4 = ref At(ref c0, 768);
+                        ref float a5 = ref At(ref a0, 210);
+                        ref float c5 = ref At(ref c0, 960);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -3831,6 +4179,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 42; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 192);
@@ -3852,6 +4204,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -3861,12 +4221,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 192; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 42);
+                            ref float c0 = ref At(ref dx, m * 192);
+                            ref float a1 = ref At(ref a0, 42);
+                            ref float c1 = ref At(ref c0, 192);
+                            ref float a2 = ref At(ref a0, 84);
+                            ref float c2 = ref At(ref c0, 384);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 42; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 192);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 192; j += 16)
@@ -4572,12 +4981,12 @@ namespace Samples
             private static void Linear_64x64_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 64);
@@ -4587,6 +4996,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 192);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 256);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 320);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -4595,6 +5008,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -4616,6 +5033,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -4625,12 +5050,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 64);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -5282,16 +5756,16 @@ namespace Samples
             private static void AccumulateWeightGradient_64x64_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
@@ -5301,6 +5775,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 320);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -5309,6 +5787,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -5330,6 +5812,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 64);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 64);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -5339,12 +5829,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 64);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 64);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 64);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 64; j += 16)
@@ -6128,12 +6667,12 @@ namespace Samples
             private static void AccumulateInputGradient_64x64_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 64);
                         ref float c0 = ref At(ref dx, m * 64);
@@ -6143,6 +6682,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 192);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 256);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 320);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -6151,6 +6694,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
@@ -6172,6 +6719,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -6181,12 +6736,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -6891,12 +7495,12 @@ namespace Samples
             private static void Linear_64x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 64);
@@ -6906,6 +7510,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 192);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 256);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 320);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -6914,6 +7522,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -6935,6 +7547,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -6944,12 +7564,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 64);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -7451,21 +8120,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -7510,24 +8179,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -7566,18 +8235,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -7628,12 +8297,12 @@ namespace Samples
             private static void LinearBFloat16_64x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 64);
@@ -7643,6 +8312,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 192);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 256);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 320);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -7651,26 +8324,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7680,12 +8365,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 64);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -7706,17 +8439,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -7750,18 +8483,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -7856,21 +8589,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -7908,17 +8641,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -7952,18 +8685,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -8344,16 +9077,16 @@ namespace Samples
             private static void AccumulateWeightGradient_64x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -8363,6 +9096,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -8371,6 +9108,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -8392,6 +9133,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 64);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 64);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -8401,12 +9150,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 64);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 64);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 64);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)
@@ -9215,12 +10013,12 @@ namespace Samples
             private static void AccumulateInputGradient_64x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 64);
                         ref float c0 = ref At(ref dx, m * 128);
@@ -9230,6 +10028,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -9238,6 +10040,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
@@ -9259,6 +10065,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -9268,12 +10082,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -10002,12 +10865,12 @@ namespace Samples
             private static void Linear_512x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
@@ -10017,6 +10880,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -10025,6 +10892,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -10046,6 +10917,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -10055,12 +10934,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -10563,21 +11491,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -10623,24 +11551,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -10680,18 +11608,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -10761,12 +11689,12 @@ namespace Samples
             private static void LinearBFloat16_512x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
@@ -10776,6 +11704,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -10784,26 +11716,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -10813,12 +11757,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -10839,17 +11831,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -10883,18 +11875,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -10990,21 +11982,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -11042,17 +12034,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -11086,18 +12078,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -11447,16 +12439,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -11466,6 +12458,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -11474,6 +12470,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -11495,6 +12495,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -11504,12 +12512,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -12227,16 +13284,16 @@ namespace Samples
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 32);
@@ -12246,6 +13303,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 2048);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 2560);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -12254,6 +13315,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -12275,6 +13340,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -12284,12 +13357,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -13004,12 +14126,12 @@ namespace Samples
             private static void Linear_512x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
@@ -13019,6 +14141,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -13027,6 +14153,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -13048,6 +14178,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -13057,12 +14195,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -13565,21 +14752,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -13625,24 +14812,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -13682,18 +14869,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -13763,12 +14950,12 @@ namespace Samples
             private static void LinearBFloat16_512x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
@@ -13778,6 +14965,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -13786,26 +14977,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -13815,12 +15018,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -13841,17 +15092,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -13885,18 +15136,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -13992,21 +15243,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -14044,17 +15295,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -14088,18 +15339,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -14480,16 +15731,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -14499,6 +15750,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -14507,6 +15762,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -14528,6 +15787,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -14537,12 +15804,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)
@@ -15356,16 +16672,16 @@ namespace Samples
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 128);
@@ -15375,6 +16691,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 2048);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 2560);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -15383,6 +16703,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -15404,6 +16728,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -15413,12 +16745,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)

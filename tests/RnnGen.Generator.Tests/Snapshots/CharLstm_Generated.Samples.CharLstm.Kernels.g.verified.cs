@@ -384,12 +384,12 @@ namespace Samples
             private static void Linear_65x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
@@ -399,6 +399,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 260);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 325);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -407,6 +411,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -428,6 +436,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -437,11 +453,15 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 8192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
@@ -451,10 +471,16 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 260);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 325);
                         var acc0_0 = At(ref bias, 64);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
+                        var acc4_0 = acc0_0;
+                        var acc5_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
@@ -467,17 +493,94 @@ namespace Samples
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             float a3r = At(ref a3, r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
                         }
                         At(ref c0, 64) = acc0_0;
                         At(ref c1, 64) = acc1_0;
                         At(ref c2, 64) = acc2_0;
                         At(ref c3, 64) = acc3_0;
+                        At(ref c4, 64) = acc4_0;
+                        At(ref c5, 64) = acc5_0;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 1);
+                                var b0_ = At(ref b0r, 0);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -1148,21 +1251,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -1195,14 +1298,14 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 1);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         }
                         At(ref c0, 64) = acc0_0;
@@ -1242,24 +1345,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -1290,12 +1393,12 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -1324,18 +1427,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -1359,10 +1462,10 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -1420,12 +1523,12 @@ namespace Samples
             private static void LinearBFloat16_65x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
@@ -1435,6 +1538,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 260);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 325);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -1443,26 +1550,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -1472,11 +1591,15 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 8192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
@@ -1486,34 +1609,46 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 260);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 325);
                         var acc0_0 = At(ref bias, 64);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
+                        var acc4_0 = acc0_0;
+                        var acc5_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 1);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
                         }
                         At(ref c0, 64) = acc0_0;
                         At(ref c1, 64) = acc1_0;
                         At(ref c2, 64) = acc2_0;
                         At(ref c3, 64) = acc3_0;
+                        At(ref c4, 64) = acc4_0;
+                        At(ref c5, 64) = acc5_0;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
-                    if (rest == 3)
+                    if (rest > 3)
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
@@ -1533,17 +1668,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -1568,12 +1703,82 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            }
+                            At(ref c0, 64) = acc0_0;
+                            At(ref c1, 64) = acc1_0;
+                            At(ref c2, 64) = acc2_0;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 65);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 65);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 130);
+                            var acc0_0 = At(ref bias, 64);
+                            var acc1_0 = acc0_0;
+                            var acc2_0 = acc0_0;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 1);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -1603,18 +1808,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -1638,10 +1843,10 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -1743,21 +1948,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -1790,14 +1995,14 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 1);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            float a3r = At(ref a3, r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         }
                         At(ref c0, 64) = acc0_0;
@@ -1830,17 +2035,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -1865,12 +2070,12 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -1900,18 +2105,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -1935,10 +2140,10 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 1);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             }
                             At(ref c0, 64) = acc0_0;
@@ -2340,16 +2545,16 @@ namespace Samples
             private static void AccumulateWeightGradient_65x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -2359,6 +2564,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -2367,6 +2576,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -2388,6 +2601,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 65);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 65);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -2397,12 +2618,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 65);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 65);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 65);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)
@@ -3211,12 +3481,12 @@ namespace Samples
             private static void AccumulateInputGradient_65x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 65);
                         ref float c0 = ref At(ref dx, m * 128);
@@ -3226,6 +3496,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 195);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 260);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 325);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -3234,6 +3508,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 65; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 128);
@@ -3255,6 +3533,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -3264,12 +3550,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 65);
+                            ref float c0 = ref At(ref dx, m * 128);
+                            ref float a1 = ref At(ref a0, 65);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 130);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 65; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 128);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -3998,12 +4333,12 @@ namespace Samples
             private static void Linear_512x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
@@ -4013,6 +4348,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -4021,6 +4360,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -4042,6 +4385,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -4051,12 +4402,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -4559,21 +4959,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -4619,24 +5019,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -4676,18 +5076,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -4757,12 +5157,12 @@ namespace Samples
             private static void LinearBFloat16_512x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
@@ -4772,6 +5172,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -4780,26 +5184,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -4809,12 +5225,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -4835,17 +5299,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -4879,18 +5343,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -4986,21 +5450,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -5038,17 +5502,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -5082,18 +5546,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -5443,16 +5907,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -5462,6 +5926,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -5470,6 +5938,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -5491,6 +5963,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -5500,12 +5980,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -6223,16 +6752,16 @@ namespace Samples
             private static void AccumulateInputGradient_512x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 32);
@@ -6242,6 +6771,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 2048);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 2560);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -6250,6 +6783,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -6271,6 +6808,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -6280,12 +6825,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -7000,12 +7594,12 @@ namespace Samples
             private static void Linear_512x128_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
@@ -7015,6 +7609,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -7023,6 +7621,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -7044,6 +7646,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7053,12 +7663,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -7561,21 +8220,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -7621,24 +8280,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -7678,18 +8337,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -7759,12 +8418,12 @@ namespace Samples
             private static void LinearBFloat16_512x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
@@ -7774,6 +8433,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 2048);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 2560);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -7782,26 +8445,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7811,12 +8486,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 512; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 128);
+                            ref float c0 = ref At(ref y, m * 512);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 512);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 1024);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 512; j += 16)
@@ -7837,17 +8560,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -7881,18 +8604,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -7988,21 +8711,21 @@ namespace Samples
                         for (int r = 0; r < 128; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -8040,17 +8763,17 @@ namespace Samples
                             for (int r = 0; r < 128; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -8084,18 +8807,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -8476,16 +9199,16 @@ namespace Samples
             private static void AccumulateWeightGradient_512x128_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 128);
@@ -8495,6 +9218,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -8503,6 +9230,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -8524,6 +9255,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 512);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 512);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -8533,12 +9272,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 128);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 512);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 512);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 512);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)
@@ -9352,16 +10140,16 @@ namespace Samples
             private static void AccumulateInputGradient_512x128_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 512; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 512);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 512);
                             ref float c0 = ref At(ref dx, m * 128);
@@ -9371,6 +10159,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 256);
                             ref float a3 = ref At(ref a0, 1536);
                             ref float c3 = ref At(ref c0, 384);
+                            ref float a4 = ref At(ref a0, 2048);
+                            ref float c4 = ref At(ref c0, 512);
+                            ref float a5 = ref At(ref a0, 2560);
+                            ref float c5 = ref At(ref c0, 640);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -9379,6 +10171,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 128);
@@ -9400,6 +10196,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -9409,12 +10213,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 128; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 512);
+                                ref float c0 = ref At(ref dx, m * 128);
+                                ref float a1 = ref At(ref a0, 512);
+                                ref float c1 = ref At(ref c0, 128);
+                                ref float a2 = ref At(ref a0, 1024);
+                                ref float c2 = ref At(ref c0, 256);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 128);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 128; j += 16)

@@ -238,11 +238,11 @@ namespace Samples
             private static void Linear_12x64_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 12);
@@ -252,6 +252,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 48);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 60);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
@@ -260,6 +264,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
@@ -285,6 +293,16 @@ namespace Samples
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -294,12 +312,63 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -764,27 +833,27 @@ namespace Samples
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -820,22 +889,22 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -861,17 +930,17 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -910,11 +979,11 @@ namespace Samples
             private static void LinearBFloat16_12x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref ushort b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 12);
@@ -924,6 +993,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 48);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 60);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
@@ -932,31 +1005,45 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -966,12 +1053,63 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 12);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -991,22 +1129,22 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1032,17 +1170,17 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1106,23 +1244,23 @@ namespace Samples
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1154,18 +1292,18 @@ namespace Samples
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(8));
@@ -1197,19 +1335,19 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1233,15 +1371,15 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(8));
@@ -1266,18 +1404,18 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1587,16 +1725,16 @@ namespace Samples
             private static void AccumulateWeightGradient_12x64_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
@@ -1606,6 +1744,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 320);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -1614,6 +1756,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -1635,6 +1781,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 12);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 12);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -1644,12 +1798,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 12);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 12);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 12);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 64; j += 16)
@@ -2433,12 +2636,12 @@ namespace Samples
             private static void AccumulateInputGradient_12x64_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 12);
                         ref float c0 = ref At(ref dx, m * 64);
@@ -2448,6 +2651,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 36);
                         ref float c3 = ref At(ref c0, 192);
+                        ref float a4 = ref At(ref a0, 48);
+                        ref float c4 = ref At(ref c0, 256);
+                        ref float a5 = ref At(ref a0, 60);
+                        ref float c5 = ref At(ref c0, 320);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -2456,6 +2663,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 12; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 64);
@@ -2477,6 +2688,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -2486,12 +2705,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 64; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 12);
+                            ref float c0 = ref At(ref dx, m * 64);
+                            ref float a1 = ref At(ref a0, 12);
+                            ref float c1 = ref At(ref c0, 64);
+                            ref float a2 = ref At(ref a0, 24);
+                            ref float c2 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 12; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 64);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 64; j += 16)
@@ -3219,12 +3487,12 @@ namespace Samples
             private static void Linear_256x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 256);
@@ -3234,6 +3502,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 1024);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 1280);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -3242,6 +3514,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -3263,6 +3539,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -3272,12 +3556,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 256; j += 16)
@@ -3780,21 +4113,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -3840,24 +4173,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -3897,18 +4230,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -3978,12 +4311,12 @@ namespace Samples
             private static void LinearBFloat16_256x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 256);
@@ -3993,6 +4326,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 1024);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 1280);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -4001,26 +4338,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -4030,12 +4379,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 256; j += 16)
@@ -4056,17 +4453,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -4100,18 +4497,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -4207,21 +4604,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -4259,17 +4656,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -4303,18 +4700,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -4664,16 +5061,16 @@ namespace Samples
             private static void AccumulateWeightGradient_256x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -4683,6 +5080,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -4691,6 +5092,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -4712,6 +5117,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 256);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 256);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -4721,12 +5134,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -5444,16 +5906,16 @@ namespace Samples
             private static void AccumulateInputGradient_256x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 256; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 256);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 256);
                             ref float c0 = ref At(ref dx, m * 32);
@@ -5463,6 +5925,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 1024);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 1280);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -5471,6 +5937,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -5492,6 +5962,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -5501,12 +5979,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 32);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -6221,12 +6748,12 @@ namespace Samples
             private static void Linear_256x64_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 256);
@@ -6236,6 +6763,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 1024);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 1280);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -6244,6 +6775,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -6265,6 +6800,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -6274,12 +6817,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 256; j += 16)
@@ -6782,21 +7374,21 @@ namespace Samples
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -6842,24 +7434,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -6899,18 +7491,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -6980,12 +7572,12 @@ namespace Samples
             private static void LinearBFloat16_256x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 256);
@@ -6995,6 +7587,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
+                        ref float a4 = ref At(ref a0, 256);
+                        ref float c4 = ref At(ref c0, 1024);
+                        ref float a5 = ref At(ref a0, 320);
+                        ref float c5 = ref At(ref c0, 1280);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -7003,26 +7599,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7032,12 +7640,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 256; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 64);
+                            ref float c0 = ref At(ref y, m * 256);
+                            ref float a1 = ref At(ref a0, 64);
+                            ref float c1 = ref At(ref c0, 256);
+                            ref float a2 = ref At(ref a0, 128);
+                            ref float c2 = ref At(ref c0, 512);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 64; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 256; j += 16)
@@ -7058,17 +7714,17 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -7102,18 +7758,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -7209,21 +7865,21 @@ namespace Samples
                         for (int r = 0; r < 64; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -7261,17 +7917,17 @@ namespace Samples
                             for (int r = 0; r < 64; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -7305,18 +7961,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -7675,16 +8331,16 @@ namespace Samples
             private static void AccumulateWeightGradient_256x64_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 64);
@@ -7694,6 +8350,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 320);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -7702,6 +8362,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -7723,6 +8387,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 256);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 256);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7732,12 +8404,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 64);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 256);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 256);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 256);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 64; j += 16)
@@ -8526,16 +9247,16 @@ namespace Samples
             private static void AccumulateInputGradient_256x64_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
+                int blockedRows = count - (count % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < 256; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, 256);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 64; j += 16)
                     {
                         ref float b0 = ref At(ref w, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m * 256);
                             ref float c0 = ref At(ref dx, m * 64);
@@ -8545,6 +9266,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 128);
                             ref float a3 = ref At(ref a0, 768);
                             ref float c3 = ref At(ref c0, 192);
+                            ref float a4 = ref At(ref a0, 1024);
+                            ref float c4 = ref At(ref c0, 256);
+                            ref float a5 = ref At(ref a0, 1280);
+                            ref float c5 = ref At(ref c0, 320);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -8553,6 +9278,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 64);
@@ -8574,6 +9303,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -8583,12 +9320,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = count - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 64; j += 16)
+                            {
+                                ref float b0 = ref At(ref w, j);
+                                ref float a0 = ref At(ref dy, m * 256);
+                                ref float c0 = ref At(ref dx, m * 64);
+                                ref float a1 = ref At(ref a0, 256);
+                                ref float c1 = ref At(ref c0, 64);
+                                ref float a2 = ref At(ref a0, 512);
+                                ref float c2 = ref At(ref c0, 128);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 64);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 64; j += 16)

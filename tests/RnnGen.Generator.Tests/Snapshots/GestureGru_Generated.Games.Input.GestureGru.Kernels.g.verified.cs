@@ -252,11 +252,11 @@ namespace Games.Input
             private static void Linear_3x20_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 3);
@@ -266,6 +266,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 12);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 15);
                         var acc0_0 = At(ref bias, 0);
                         var acc0_1 = At(ref bias, 1);
                         var acc0_2 = At(ref bias, 2);
@@ -278,6 +282,12 @@ namespace Games.Input
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
                         var acc3_2 = acc0_2;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc4_2 = acc0_2;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
+                        var acc5_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 3);
@@ -300,6 +310,14 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
@@ -313,12 +331,69 @@ namespace Games.Input
                         At(ref c3, 0) = acc3_0;
                         At(ref c3, 1) = acc3_1;
                         At(ref c3, 2) = acc3_2;
+                        At(ref c4, 0) = acc4_0;
+                        At(ref c4, 1) = acc4_1;
+                        At(ref c4, 2) = acc4_2;
+                        At(ref c5, 0) = acc5_0;
+                        At(ref c5, 1) = acc5_1;
+                        At(ref c5, 2) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 6);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 3);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                var b2_ = At(ref b0r, 2);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                            At(ref c2, 2) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -705,24 +780,24 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 3);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
-                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -765,20 +840,20 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -809,16 +884,16 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -861,11 +936,11 @@ namespace Games.Input
             private static void LinearBFloat16_3x20_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref ushort b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 3);
@@ -875,6 +950,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 12);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 15);
                         var acc0_0 = At(ref bias, 0);
                         var acc0_1 = At(ref bias, 1);
                         var acc0_2 = At(ref bias, 2);
@@ -887,28 +966,42 @@ namespace Games.Input
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
                         var acc3_2 = acc0_2;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc4_2 = acc0_2;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
+                        var acc5_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 3);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
-                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
@@ -922,12 +1015,69 @@ namespace Games.Input
                         At(ref c3, 0) = acc3_0;
                         At(ref c3, 1) = acc3_1;
                         At(ref c3, 2) = acc3_2;
+                        At(ref c4, 0) = acc4_0;
+                        At(ref c4, 1) = acc4_1;
+                        At(ref c4, 2) = acc4_2;
+                        At(ref c5, 0) = acc5_0;
+                        At(ref c5, 1) = acc5_1;
+                        At(ref c5, 2) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 3);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 3);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 6);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc0_2 = At(ref bias, 2);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc1_2 = acc0_2;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            var acc2_2 = acc0_2;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 3);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c0, 2) = acc0_2;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c1, 2) = acc1_2;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                            At(ref c2, 2) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -950,20 +1100,20 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -994,16 +1144,16 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1075,24 +1225,24 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 3);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
-                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -1135,20 +1285,20 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1179,16 +1329,16 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 3);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1461,15 +1611,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_3x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -1479,6 +1629,10 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -1487,6 +1641,10 @@ namespace Games.Input
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -1508,6 +1666,14 @@ namespace Games.Input
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 3);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 3);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -1517,11 +1683,15 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                         }
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -1531,10 +1701,16 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -1551,17 +1727,98 @@ namespace Games.Input
                                 float a3r = At(ref a3, r * 3);
                                 var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                float a4r = At(ref a4, r * 3);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                                float a5r = At(ref a5, r * 3);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            }
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                    float a0r = At(ref a0, r * 3);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 3);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 3);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             {
@@ -2398,11 +2655,11 @@ namespace Games.Input
             private static void AccumulateInputGradient_3x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 3);
                         ref float c0 = ref At(ref dx, m * 20);
@@ -2412,6 +2669,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
+                        ref float a4 = ref At(ref a0, 12);
+                        ref float c4 = ref At(ref c0, 80);
+                        ref float a5 = ref At(ref a0, 15);
+                        ref float c5 = ref At(ref c0, 100);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -2420,6 +2681,10 @@ namespace Games.Input
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -2441,6 +2706,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -2450,11 +2723,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 3);
                         ref float c0 = ref At(ref dx, m * 20);
@@ -2464,10 +2741,16 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 9);
                         ref float c3 = ref At(ref c0, 60);
+                        ref float a4 = ref At(ref a0, 12);
+                        ref float c4 = ref At(ref c0, 80);
+                        ref float a5 = ref At(ref a0, 15);
+                        ref float c5 = ref At(ref c0, 100);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
                         for (int r = 0; r < 3; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -2484,17 +2767,98 @@ namespace Games.Input
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            float a4r = At(ref a4, r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                            float a5r = At(ref a5, r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 3);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 3);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 6);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            for (int r = 0; r < 3; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -3445,12 +3809,12 @@ namespace Games.Input
             private static void Linear_60x6_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -3460,6 +3824,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -3468,6 +3836,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -3489,6 +3861,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -3498,11 +3878,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -3512,6 +3896,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
@@ -3520,6 +3908,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -3541,6 +3933,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
@@ -3550,11 +3950,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(40));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -3564,6 +3968,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
@@ -3572,6 +3980,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -3597,6 +4009,16 @@ namespace Games.Input
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
@@ -3606,12 +4028,142 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 32; j += 16)
@@ -4661,21 +5213,21 @@ namespace Games.Input
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -4716,36 +5268,36 @@ namespace Games.Input
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             float a2r = At(ref a2, r);
                             var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             float a3r = At(ref a3, r);
                             var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
-                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -4785,17 +5337,17 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
@@ -4826,29 +5378,29 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -4877,13 +5429,13 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
@@ -4907,22 +5459,22 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -4986,12 +5538,12 @@ namespace Games.Input
             private static void LinearBFloat16_60x6_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -5001,6 +5553,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -5009,26 +5565,38 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -5038,11 +5606,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -5052,6 +5624,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
@@ -5060,27 +5636,39 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
@@ -5090,11 +5678,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(40));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 192);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
@@ -5104,6 +5696,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 24);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 30);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
@@ -5112,31 +5708,45 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
@@ -5146,13 +5756,17 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
-                    if (rest == 3)
+                    if (rest > 3)
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
@@ -5172,17 +5786,17 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -5210,19 +5824,19 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -5249,22 +5863,147 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 192);
+                            ref float a0 = ref At(ref x, m * 6);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 6);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 12);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 6; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
@@ -5296,18 +6035,18 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -5337,23 +6076,23 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -5455,21 +6194,21 @@ namespace Games.Input
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -5507,23 +6246,23 @@ namespace Games.Input
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
@@ -5555,18 +6294,18 @@ namespace Games.Input
                         for (int r = 0; r < 6; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
@@ -5599,17 +6338,17 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -5638,19 +6377,19 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
@@ -5674,15 +6413,15 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
@@ -5712,18 +6451,18 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -5755,21 +6494,21 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
                                 ref ushort b1r = ref At(ref b1, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
+                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -5796,18 +6535,18 @@ namespace Games.Input
                             for (int r = 0; r < 6; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(48));
@@ -6359,15 +7098,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x6_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 6);
@@ -6377,6 +7116,10 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 12);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 18);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 24);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 30);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = At(ref c0, 4);
                             var acc0_2 = At(ref c0, 5);
@@ -6389,6 +7132,12 @@ namespace Games.Input
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
                             var acc3_1 = At(ref c3, 4);
                             var acc3_2 = At(ref c3, 5);
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = At(ref c4, 4);
+                            var acc4_2 = At(ref c4, 5);
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = At(ref c5, 4);
+                            var acc5_2 = At(ref c5, 5);
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 6);
@@ -6415,6 +7164,16 @@ namespace Games.Input
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                                 acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                                float a4r = At(ref a4, r * 60);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                                acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                                float a5r = At(ref a5, r * 60);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                                acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             At(ref c0, 4) = acc0_1;
@@ -6428,12 +7187,72 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             At(ref c3, 4) = acc3_1;
                             At(ref c3, 5) = acc3_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            At(ref c4, 4) = acc4_1;
+                            At(ref c4, 5) = acc4_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            At(ref c5, 4) = acc5_1;
+                            At(ref c5, 5) = acc5_2;
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 6);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 6);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 12);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                                var acc0_1 = At(ref c0, 4);
+                                var acc0_2 = At(ref c0, 5);
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                                var acc1_1 = At(ref c1, 4);
+                                var acc1_2 = At(ref c1, 5);
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                                var acc2_1 = At(ref c2, 4);
+                                var acc2_2 = At(ref c2, 5);
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 6);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = At(ref b0r, 4);
+                                    var b2_ = At(ref b0r, 5);
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                    acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                At(ref c0, 4) = acc0_1;
+                                At(ref c0, 5) = acc0_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                At(ref c1, 4) = acc1_1;
+                                At(ref c1, 5) = acc1_2;
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                At(ref c2, 4) = acc2_1;
+                                At(ref c2, 5) = acc2_2;
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             {
@@ -7114,11 +7933,11 @@ namespace Games.Input
             private static void AccumulateInputGradient_60x6_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 6);
@@ -7128,6 +7947,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 12);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 18);
+                        ref float a4 = ref At(ref a0, 240);
+                        ref float c4 = ref At(ref c0, 24);
+                        ref float a5 = ref At(ref a0, 300);
+                        ref float c5 = ref At(ref c0, 30);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = At(ref c0, 4);
                         var acc0_2 = At(ref c0, 5);
@@ -7140,6 +7963,12 @@ namespace Games.Input
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = At(ref c3, 4);
                         var acc3_2 = At(ref c3, 5);
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = At(ref c4, 4);
+                        var acc4_2 = At(ref c4, 5);
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = At(ref c5, 4);
+                        var acc5_2 = At(ref c5, 5);
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 6);
@@ -7166,6 +7995,16 @@ namespace Games.Input
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         At(ref c0, 4) = acc0_1;
@@ -7179,12 +8018,72 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         At(ref c3, 4) = acc3_1;
                         At(ref c3, 5) = acc3_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        At(ref c4, 4) = acc4_1;
+                        At(ref c4, 5) = acc4_2;
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        At(ref c5, 4) = acc5_1;
+                        At(ref c5, 5) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 6);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 6);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 12);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = At(ref c0, 4);
+                            var acc0_2 = At(ref c0, 5);
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = At(ref c1, 4);
+                            var acc1_2 = At(ref c1, 5);
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = At(ref c2, 4);
+                            var acc2_2 = At(ref c2, 5);
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 6);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = At(ref b0r, 4);
+                                var b2_ = At(ref b0r, 5);
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            At(ref c0, 4) = acc0_1;
+                            At(ref c0, 5) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            At(ref c1, 4) = acc1_1;
+                            At(ref c1, 5) = acc1_2;
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            At(ref c2, 4) = acc2_1;
+                            At(ref c2, 5) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -7955,12 +8854,12 @@ namespace Games.Input
             private static void Linear_60x20_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -7970,6 +8869,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -7978,6 +8881,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -7999,6 +8906,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -8008,11 +8923,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 640);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -8022,6 +8941,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
@@ -8030,6 +8953,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -8051,6 +8978,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
@@ -8060,11 +8995,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(40));
                     }
                 }
                 {
                     ref float b0 = ref At(ref packed, 640);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -8074,6 +9013,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
@@ -8082,6 +9025,10 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 28);
@@ -8107,6 +9054,16 @@ namespace Games.Input
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
@@ -8116,12 +9073,142 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        }
+                        {
+                            ref float b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 32; j += 16)
@@ -9171,21 +10258,21 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -9226,36 +10313,36 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             float a2r = At(ref a2, r);
                             var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             float a3r = At(ref a3, r);
                             var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
-                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b2_, acc3_2);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -9295,17 +10382,17 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
@@ -9336,29 +10423,29 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 float a2r = At(ref a2, r);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b2_, acc2_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -9387,13 +10474,13 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
@@ -9417,22 +10504,22 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -9496,12 +10583,12 @@ namespace Games.Input
             private static void LinearBFloat16_60x20_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -9511,6 +10598,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -9519,26 +10610,38 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -9548,11 +10651,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 640);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -9562,6 +10669,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
@@ -9570,27 +10681,39 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
@@ -9600,11 +10723,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(40));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(40));
                     }
                 }
                 {
                     ref ushort b0 = ref At(ref packed, 640);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
@@ -9614,6 +10741,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
+                        ref float a4 = ref At(ref a0, 80);
+                        ref float c4 = ref At(ref c0, 240);
+                        ref float a5 = ref At(ref a0, 100);
+                        ref float c5 = ref At(ref c0, 300);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
@@ -9622,31 +10753,45 @@ namespace Games.Input
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
@@ -9656,13 +10801,17 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(48));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(56));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(56));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
-                    if (rest == 3)
+                    if (rest > 3)
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
@@ -9682,17 +10831,17 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -9720,19 +10869,19 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -9759,22 +10908,147 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(56));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
+                    if (rest == 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
+                        }
+                        {
+                            ref ushort b0 = ref At(ref packed, 640);
+                            ref float a0 = ref At(ref x, m * 20);
+                            ref float c0 = ref At(ref y, m * 60);
+                            ref float a1 = ref At(ref a0, 20);
+                            ref float c1 = ref At(ref c0, 60);
+                            ref float a2 = ref At(ref a0, 40);
+                            ref float c2 = ref At(ref c0, 120);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 20; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(48));
@@ -9806,18 +11080,18 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -9847,23 +11121,23 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -9965,21 +11239,21 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -10017,23 +11291,23 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
@@ -10065,18 +11339,18 @@ namespace Games.Input
                         for (int r = 0; r < 20; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 28);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
@@ -10109,17 +11383,17 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -10148,19 +11422,19 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
@@ -10184,15 +11458,15 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 float a2r = At(ref a2, r);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(56));
@@ -10222,18 +11496,18 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -10265,21 +11539,21 @@ namespace Games.Input
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
                                 ref ushort b1r = ref At(ref b1, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
+                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -10306,18 +11580,18 @@ namespace Games.Input
                             for (int r = 0; r < 20; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 28);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
+                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 float a1r = At(ref a1, r);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(48));
@@ -10849,15 +12123,15 @@ namespace Games.Input
             private static void AccumulateWeightGradient_60x20_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -10867,6 +12141,10 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -10875,6 +12153,10 @@ namespace Games.Input
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -10896,6 +12178,14 @@ namespace Games.Input
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 60);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 60);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -10905,11 +12195,15 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                         }
                     }
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 20);
@@ -10919,10 +12213,16 @@ namespace Games.Input
                             ref float c2 = ref At(ref c0, 40);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 60);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 80);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 100);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 20);
@@ -10939,17 +12239,98 @@ namespace Games.Input
                                 float a3r = At(ref a3, r * 60);
                                 var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                                float a4r = At(ref a4, r * 60);
+                                var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                                float a5r = At(ref a5, r * 60);
+                                var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            }
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 20);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 20);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 40);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 20);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                    float a0r = At(ref a0, r * 60);
+                                    var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                    float a1r = At(ref a1, r * 60);
+                                    var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                    float a2r = At(ref a2, r * 60);
+                                    var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             {
@@ -11786,11 +13167,11 @@ namespace Games.Input
             private static void AccumulateInputGradient_60x20_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 20);
@@ -11800,6 +13181,10 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
+                        ref float a4 = ref At(ref a0, 240);
+                        ref float c4 = ref At(ref c0, 80);
+                        ref float a5 = ref At(ref a0, 300);
+                        ref float c5 = ref At(ref c0, 100);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -11808,6 +13193,10 @@ namespace Games.Input
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -11829,6 +13218,14 @@ namespace Games.Input
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -11838,11 +13235,15 @@ namespace Games.Input
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 60);
                         ref float c0 = ref At(ref dx, m * 20);
@@ -11852,10 +13253,16 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 40);
                         ref float a3 = ref At(ref a0, 180);
                         ref float c3 = ref At(ref c0, 60);
+                        ref float a4 = ref At(ref a0, 240);
+                        ref float c4 = ref At(ref c0, 80);
+                        ref float a5 = ref At(ref a0, 300);
+                        ref float c5 = ref At(ref c0, 100);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(16));
                         for (int r = 0; r < 60; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 20);
@@ -11872,17 +13279,98 @@ namespace Games.Input
                             float a3r = At(ref a3, r);
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
+                            float a4r = At(ref a4, r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b0_, acc4_0);
+                            float a5r = At(ref a5, r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 60);
+                            ref float c0 = ref At(ref dx, m * 20);
+                            ref float a1 = ref At(ref a0, 60);
+                            ref float c1 = ref At(ref c0, 20);
+                            ref float a2 = ref At(ref a0, 120);
+                            ref float c2 = ref At(ref c0, 40);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(16));
+                            for (int r = 0; r < 60; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 20);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {

@@ -192,11 +192,11 @@ partial class MixedStack
         private static void Linear_8x8_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 8);
@@ -206,10 +206,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -226,17 +232,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -575,18 +623,18 @@ partial class MixedStack
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -615,15 +663,15 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -644,12 +692,12 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -681,11 +729,11 @@ partial class MixedStack
         private static void LinearBFloat16_8x8_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref ushort b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 8);
@@ -695,37 +743,85 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -742,15 +838,15 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -771,12 +867,12 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -833,23 +929,23 @@ partial class MixedStack
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -885,19 +981,19 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -923,15 +1019,15 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1181,15 +1277,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 8);
@@ -1199,10 +1295,16 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 32);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 40);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -1219,17 +1321,59 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 8);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 8);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 8);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -1774,11 +1918,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_8x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 8);
@@ -1788,10 +1932,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -1808,17 +1958,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -2282,11 +2474,11 @@ partial class MixedStack
         private static void Linear_8x24_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 8);
@@ -2296,10 +2488,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -2316,17 +2514,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -2665,18 +2905,18 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2705,15 +2945,15 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2734,12 +2974,12 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2771,11 +3011,11 @@ partial class MixedStack
         private static void LinearBFloat16_8x24_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref ushort b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 8);
@@ -2785,37 +3025,85 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -2832,15 +3120,15 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2861,12 +3149,12 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2923,23 +3211,23 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2975,19 +3263,19 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -3013,15 +3301,15 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -3309,15 +3597,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_8x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -3327,6 +3615,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -3335,6 +3627,10 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -3356,6 +3652,14 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 8);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 8);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -3365,11 +3669,15 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -3379,10 +3687,16 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -3399,17 +3713,98 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 8);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 8);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 8);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r * 8);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 8);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 8);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -4202,11 +4597,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_8x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -4216,6 +4611,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -4224,6 +4623,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -4245,6 +4648,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -4254,11 +4665,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -4268,10 +4683,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -4288,17 +4709,98 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -5000,11 +5502,11 @@ partial class MixedStack
         private static void Linear_9x8_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 9);
@@ -5014,6 +5516,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 36);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 45);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc0_1 = At(ref bias, 8);
                     var acc1_0 = acc0_0;
@@ -5022,6 +5528,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 9);
@@ -5043,6 +5553,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 8) = acc0_1;
@@ -5052,12 +5570,60 @@ partial class MixedStack
                     At(ref c2, 8) = acc2_1;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     At(ref c3, 8) = acc3_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 8) = acc4_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 8) = acc5_1;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 8) = acc2_1;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -5497,23 +6063,23 @@ partial class MixedStack
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 9);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5549,19 +6115,19 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5587,15 +6153,15 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5633,11 +6199,11 @@ partial class MixedStack
         private static void LinearBFloat16_9x8_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref ushort b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 9);
@@ -5647,6 +6213,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 36);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 45);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc0_1 = At(ref bias, 8);
                     var acc1_0 = acc0_0;
@@ -5655,27 +6225,39 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 9);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 8) = acc0_1;
@@ -5685,12 +6267,60 @@ partial class MixedStack
                     At(ref c2, 8) = acc2_1;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     At(ref c3, 8) = acc3_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 8) = acc4_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 8) = acc5_1;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref ushort b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 8) = acc2_1;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -5710,19 +6340,19 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5748,15 +6378,15 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5819,23 +6449,23 @@ partial class MixedStack
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 9);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5867,14 +6497,14 @@ partial class MixedStack
                     for (int r = 0; r < 8; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 9);
-                        float a0r = At(ref a0, r);
-                        float a1r = At(ref a1, r);
-                        float a2r = At(ref a2, r);
-                        float a3r = At(ref a3, r);
                         var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                        float a1r = At(ref a1, r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                        float a2r = At(ref a2, r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                        float a3r = At(ref a3, r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                     }
                     At(ref c0, 8) = acc0_0;
@@ -5906,19 +6536,19 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -5942,12 +6572,12 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                         }
                         At(ref c0, 8) = acc0_0;
@@ -5972,18 +6602,18 @@ partial class MixedStack
                         for (int r = 0; r < 8; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -6243,15 +6873,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_9x8_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 8);
@@ -6261,10 +6891,16 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 16);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 24);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 32);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 40);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 8);
@@ -6281,17 +6917,59 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 9);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 9);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 9);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 8);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 8);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 16);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 8);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                float a0r = At(ref a0, r * 9);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 9);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 9);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -6836,11 +7514,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_9x8_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 9);
                     ref float c0 = ref At(ref dx, m * 8);
@@ -6850,10 +7528,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 27);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 36);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 45);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                     for (int r = 0; r < 9; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -6870,17 +7554,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 18);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -7544,12 +8270,12 @@ partial class MixedStack
         private static void Linear_72x19_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -7559,6 +8285,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -7567,6 +8297,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -7588,6 +8322,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7597,11 +8339,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -7611,10 +8357,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -7631,17 +8383,99 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     for (int j = 0; j < 64; j += 16)
@@ -8390,21 +9224,21 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                     }
@@ -8437,18 +9271,18 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -8488,24 +9322,24 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
@@ -8536,15 +9370,15 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -8573,18 +9407,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
@@ -8608,12 +9442,12 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -8672,12 +9506,12 @@ partial class MixedStack
         private static void LinearBFloat16_72x19_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -8687,6 +9521,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -8695,26 +9533,38 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -8724,11 +9574,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref ushort b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -8738,38 +9592,52 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
-                if (rest == 3)
+                if (rest > 3)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
@@ -8789,17 +9657,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
@@ -8824,15 +9692,88 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
+                if (rest == 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -8862,18 +9803,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                         }
@@ -8897,12 +9838,12 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -9005,21 +9946,21 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
@@ -9056,23 +9997,23 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -9109,17 +10050,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
@@ -9147,19 +10088,19 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -9192,18 +10133,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
@@ -9229,15 +10170,15 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -9701,15 +10642,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -9719,6 +10660,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -9727,6 +10672,10 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -9748,6 +10697,14 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 72);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 72);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -9757,11 +10714,15 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -9771,6 +10732,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
                         var acc0_0 = At(ref c0, 16);
                         var acc0_1 = At(ref c0, 17);
                         var acc0_2 = At(ref c0, 18);
@@ -9783,6 +10748,12 @@ partial class MixedStack
                         var acc3_0 = At(ref c3, 16);
                         var acc3_1 = At(ref c3, 17);
                         var acc3_2 = At(ref c3, 18);
+                        var acc4_0 = At(ref c4, 16);
+                        var acc4_1 = At(ref c4, 17);
+                        var acc4_2 = At(ref c4, 18);
+                        var acc5_0 = At(ref c5, 16);
+                        var acc5_1 = At(ref c5, 17);
+                        var acc5_2 = At(ref c5, 18);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -9805,6 +10776,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r * 72);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r * 72);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         At(ref c0, 16) = acc0_0;
                         At(ref c0, 17) = acc0_1;
@@ -9818,12 +10797,108 @@ partial class MixedStack
                         At(ref c3, 16) = acc3_0;
                         At(ref c3, 17) = acc3_1;
                         At(ref c3, 18) = acc3_2;
+                        At(ref c4, 16) = acc4_0;
+                        At(ref c4, 17) = acc4_1;
+                        At(ref c4, 18) = acc4_2;
+                        At(ref c5, 16) = acc5_0;
+                        At(ref c5, 17) = acc5_1;
+                        At(ref c5, 18) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 72);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 72);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 72);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -10822,11 +11897,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_72x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -10836,6 +11911,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -10844,6 +11923,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -10865,6 +11948,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -10874,11 +11965,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -10888,6 +11983,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = At(ref c0, 16);
                     var acc0_1 = At(ref c0, 17);
                     var acc0_2 = At(ref c0, 18);
@@ -10900,6 +11999,12 @@ partial class MixedStack
                     var acc3_0 = At(ref c3, 16);
                     var acc3_1 = At(ref c3, 17);
                     var acc3_2 = At(ref c3, 18);
+                    var acc4_0 = At(ref c4, 16);
+                    var acc4_1 = At(ref c4, 17);
+                    var acc4_2 = At(ref c4, 18);
+                    var acc5_0 = At(ref c5, 16);
+                    var acc5_1 = At(ref c5, 17);
+                    var acc5_2 = At(ref c5, 18);
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -10922,6 +12027,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                        float a4r = At(ref a4, r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                        float a5r = At(ref a5, r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                        acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                     }
                     At(ref c0, 16) = acc0_0;
                     At(ref c0, 17) = acc0_1;
@@ -10935,12 +12048,108 @@ partial class MixedStack
                     At(ref c3, 16) = acc3_0;
                     At(ref c3, 17) = acc3_1;
                     At(ref c3, 18) = acc3_2;
+                    At(ref c4, 16) = acc4_0;
+                    At(ref c4, 17) = acc4_1;
+                    At(ref c4, 18) = acc4_2;
+                    At(ref c5, 16) = acc5_0;
+                    At(ref c5, 17) = acc5_1;
+                    At(ref c5, 18) = acc5_2;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -11956,12 +13165,12 @@ partial class MixedStack
         private static void Linear_72x24_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -11971,6 +13180,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -11979,6 +13192,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -12000,6 +13217,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -12009,11 +13234,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1536);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -12023,10 +13252,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -12043,17 +13278,99 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     for (int j = 0; j < 64; j += 16)
@@ -12802,21 +14119,21 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                     }
@@ -12849,18 +14166,18 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -12900,24 +14217,24 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
@@ -12948,15 +14265,15 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -12985,18 +14302,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
@@ -13020,12 +14337,12 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -13084,12 +14401,12 @@ partial class MixedStack
         private static void LinearBFloat16_72x24_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -13099,6 +14416,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -13107,26 +14428,38 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -13136,11 +14469,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref ushort b0 = ref At(ref packed, 1536);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -13150,38 +14487,52 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
-                if (rest == 3)
+                if (rest > 3)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
@@ -13201,17 +14552,17 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
@@ -13236,15 +14587,88 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
+                if (rest == 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -13274,18 +14698,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                         }
@@ -13309,12 +14733,12 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -13417,21 +14841,21 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
@@ -13468,23 +14892,23 @@ partial class MixedStack
                     for (int r = 0; r < 24; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 8);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -13521,17 +14945,17 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
@@ -13559,19 +14983,19 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -13604,18 +15028,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
@@ -13641,15 +15065,15 @@ partial class MixedStack
                         for (int r = 0; r < 24; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -14064,15 +15488,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_72x24_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -14082,6 +15506,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -14090,6 +15518,10 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -14111,6 +15543,14 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 72);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 72);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -14120,11 +15560,15 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 24);
@@ -14134,10 +15578,16 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 48);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 72);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 96);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 120);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 24);
@@ -14154,17 +15604,98 @@ partial class MixedStack
                             float a3r = At(ref a3, r * 72);
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                            float a4r = At(ref a4, r * 72);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            float a5r = At(ref a5, r * 72);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 24);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 24);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 48);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 24);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r * 72);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                float a1r = At(ref a1, r * 72);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                float a2r = At(ref a2, r * 72);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -14957,11 +16488,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_72x24_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -14971,6 +16502,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -14979,6 +16514,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -15000,6 +16539,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -15009,11 +16556,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -15023,10 +16574,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -15043,17 +16600,98 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(16));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -15965,12 +17603,12 @@ partial class MixedStack
         private static void Linear_76x12_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -15980,6 +17618,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -15988,6 +17630,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -16009,6 +17655,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -16018,11 +17672,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 768);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -16032,6 +17690,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -16040,6 +17702,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -16065,6 +17731,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -16074,12 +17750,103 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     for (int j = 0; j < 64; j += 16)
@@ -16950,21 +18717,21 @@ partial class MixedStack
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                     }
@@ -17001,27 +18768,27 @@ partial class MixedStack
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17065,24 +18832,24 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
@@ -17116,22 +18883,22 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17163,18 +18930,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
@@ -17200,17 +18967,17 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17276,12 +19043,12 @@ partial class MixedStack
         private static void LinearBFloat16_76x12_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -17291,6 +19058,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -17299,26 +19070,38 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -17328,11 +19111,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref ushort b0 = ref At(ref packed, 768);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -17342,6 +19129,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -17350,31 +19141,45 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -17384,13 +19189,17 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
-                if (rest == 3)
+                if (rest > 3)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
@@ -17410,17 +19219,17 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
@@ -17448,22 +19257,108 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
+                if (rest == 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref ushort b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17496,18 +19391,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                         }
@@ -17533,17 +19428,17 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17653,21 +19548,21 @@ partial class MixedStack
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
@@ -17704,23 +19599,23 @@ partial class MixedStack
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17752,18 +19647,18 @@ partial class MixedStack
                     for (int r = 0; r < 12; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(72));
@@ -17796,17 +19691,17 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
@@ -17834,19 +19729,19 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -17870,15 +19765,15 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(72));
@@ -17908,18 +19803,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
@@ -17947,18 +19842,18 @@ partial class MixedStack
                         for (int r = 0; r < 12; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -18395,15 +20290,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x12_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 12);
@@ -18413,6 +20308,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 36);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 48);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 60);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -18421,6 +20320,10 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 12);
@@ -18446,6 +20349,16 @@ partial class MixedStack
                             var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 76);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 76);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -18455,12 +20368,63 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 12);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 12);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 24);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 12);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -19171,11 +21135,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_76x12_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 12);
@@ -19185,6 +21149,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 24);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 36);
+                    ref float a4 = ref At(ref a0, 304);
+                    ref float c4 = ref At(ref c0, 48);
+                    ref float a5 = ref At(ref a0, 380);
+                    ref float c5 = ref At(ref c0, 60);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -19193,6 +21161,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -19218,6 +21190,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -19227,12 +21209,63 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -20062,12 +22095,12 @@ partial class MixedStack
         private static void Linear_76x19_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -20077,6 +22110,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -20085,6 +22122,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -20106,6 +22147,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -20115,11 +22164,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -20129,6 +22182,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -20137,6 +22194,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -20162,6 +22223,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -20171,12 +22242,103 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     for (int j = 0; j < 64; j += 16)
@@ -21047,21 +23209,21 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                     }
@@ -21098,27 +23260,27 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21162,24 +23324,24 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                             acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                         }
@@ -21213,22 +23375,22 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21260,18 +23422,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                         }
@@ -21297,17 +23459,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21373,12 +23535,12 @@ partial class MixedStack
         private static void LinearBFloat16_76x19_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
                 ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -21388,6 +23550,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
@@ -21396,26 +23562,38 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -21425,11 +23603,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                 }
             }
             {
                 ref ushort b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -21439,6 +23621,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -21447,31 +23633,45 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -21481,13 +23681,17 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
-                if (rest == 3)
+                if (rest > 3)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
@@ -21507,17 +23711,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                         }
@@ -21545,22 +23749,108 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
+                if (rest == 3)
+                {
+                    for (int j = 0; j < 64; j += 16)
+                    {
+                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                    }
+                    {
+                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21593,18 +23883,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                         }
@@ -21630,17 +23920,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21750,21 +24040,21 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 32);
+                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        float a1r = At(ref a1, r);
-                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                        float a2r = At(ref a2, r);
-                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                        float a3r = At(ref a3, r);
-                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                        float a1r = At(ref a1, r);
+                        var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                         acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                        float a2r = At(ref a2, r);
+                        var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                         acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        float a3r = At(ref a3, r);
+                        var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
@@ -21801,23 +24091,23 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
+                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                        acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                        acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21849,18 +24139,18 @@ partial class MixedStack
                     for (int r = 0; r < 19; r++)
                     {
                         ref ushort b0r = ref At(ref b0, r * 12);
+                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         float a1r = At(ref a1, r);
                         var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                         float a2r = At(ref a2, r);
                         var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         float a3r = At(ref a3, r);
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                        acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                        acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                        acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(72));
@@ -21893,17 +24183,17 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
@@ -21931,19 +24221,19 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -21967,15 +24257,15 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             float a2r = At(ref a2, r);
                             var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(72));
@@ -22005,18 +24295,18 @@ partial class MixedStack
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
                             ref ushort b1r = ref At(ref b1, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                             acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                         }
@@ -22044,18 +24334,18 @@ partial class MixedStack
                         for (int r = 0; r < 19; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             float a1r = At(ref a1, r);
                             var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
-                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -22541,15 +24831,15 @@ partial class MixedStack
         private static void AccumulateWeightGradient_76x19_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
         {
             // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-            int blockedRows = rows - (rows % 4);
+            int blockedRows = rows - (rows % 6);
             // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
             for (int r0 = 0; r0 < count; r0 += 128)
             {
                 int r1 = global::System.Math.Min(r0 + 128, count);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -22559,6 +24849,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -22567,6 +24861,10 @@ partial class MixedStack
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -22588,6 +24886,14 @@ partial class MixedStack
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r * 76);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r * 76);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -22597,11 +24903,15 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
                 {
                     ref float b0 = ref At(ref x, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
                         ref float c0 = ref At(ref dw, m * 19);
@@ -22611,6 +24921,10 @@ partial class MixedStack
                         ref float c2 = ref At(ref c0, 38);
                         ref float a3 = ref At(ref a0, 3);
                         ref float c3 = ref At(ref c0, 57);
+                        ref float a4 = ref At(ref a0, 4);
+                        ref float c4 = ref At(ref c0, 76);
+                        ref float a5 = ref At(ref a0, 5);
+                        ref float c5 = ref At(ref c0, 95);
                         var acc0_0 = At(ref c0, 16);
                         var acc0_1 = At(ref c0, 17);
                         var acc0_2 = At(ref c0, 18);
@@ -22623,6 +24937,12 @@ partial class MixedStack
                         var acc3_0 = At(ref c3, 16);
                         var acc3_1 = At(ref c3, 17);
                         var acc3_2 = At(ref c3, 18);
+                        var acc4_0 = At(ref c4, 16);
+                        var acc4_1 = At(ref c4, 17);
+                        var acc4_2 = At(ref c4, 18);
+                        var acc5_0 = At(ref c5, 16);
+                        var acc5_1 = At(ref c5, 17);
+                        var acc5_2 = At(ref c5, 18);
                         for (int r = r0; r < r1; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 19);
@@ -22645,6 +24965,14 @@ partial class MixedStack
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                             acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                            float a4r = At(ref a4, r * 76);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                            float a5r = At(ref a5, r * 76);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                            acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                         }
                         At(ref c0, 16) = acc0_0;
                         At(ref c0, 17) = acc0_1;
@@ -22658,12 +24986,108 @@ partial class MixedStack
                         At(ref c3, 16) = acc3_0;
                         At(ref c3, 17) = acc3_1;
                         At(ref c3, 18) = acc3_2;
+                        At(ref c4, 16) = acc4_0;
+                        At(ref c4, 17) = acc4_1;
+                        At(ref c4, 18) = acc4_2;
+                        At(ref c5, 16) = acc5_0;
+                        At(ref c5, 17) = acc5_1;
+                        At(ref c5, 18) = acc5_2;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = rows - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r * 76);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 76);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 76);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        {
+                            ref float b0 = ref At(ref x, 0);
+                            ref float a0 = ref At(ref dy, m);
+                            ref float c0 = ref At(ref dw, m * 19);
+                            ref float a1 = ref At(ref a0, 1);
+                            ref float c1 = ref At(ref c0, 19);
+                            ref float a2 = ref At(ref a0, 2);
+                            ref float c2 = ref At(ref c0, 38);
+                            var acc0_0 = At(ref c0, 16);
+                            var acc0_1 = At(ref c0, 17);
+                            var acc0_2 = At(ref c0, 18);
+                            var acc1_0 = At(ref c1, 16);
+                            var acc1_1 = At(ref c1, 17);
+                            var acc1_2 = At(ref c1, 18);
+                            var acc2_0 = At(ref c2, 16);
+                            var acc2_1 = At(ref c2, 17);
+                            var acc2_2 = At(ref c2, 18);
+                            for (int r = r0; r < r1; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 19);
+                                var b0_ = At(ref b0r, 16);
+                                var b1_ = At(ref b0r, 17);
+                                var b2_ = At(ref b0r, 18);
+                                float a0r = At(ref a0, r * 76);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                                float a1r = At(ref a1, r * 76);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                                float a2r = At(ref a2, r * 76);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                                acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            }
+                            At(ref c0, 16) = acc0_0;
+                            At(ref c0, 17) = acc0_1;
+                            At(ref c0, 18) = acc0_2;
+                            At(ref c1, 16) = acc1_0;
+                            At(ref c1, 17) = acc1_1;
+                            At(ref c1, 18) = acc1_2;
+                            At(ref c2, 16) = acc2_0;
+                            At(ref c2, 17) = acc2_1;
+                            At(ref c2, 18) = acc2_2;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -23662,11 +26086,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_76x19_Vector256(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -23676,6 +26100,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 304);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 380);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -23684,6 +26112,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -23705,6 +26137,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -23714,11 +26154,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -23728,6 +26172,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 304);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 380);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = At(ref c0, 16);
                     var acc0_1 = At(ref c0, 17);
                     var acc0_2 = At(ref c0, 18);
@@ -23740,6 +26188,12 @@ partial class MixedStack
                     var acc3_0 = At(ref c3, 16);
                     var acc3_1 = At(ref c3, 17);
                     var acc3_2 = At(ref c3, 18);
+                    var acc4_0 = At(ref c4, 16);
+                    var acc4_1 = At(ref c4, 17);
+                    var acc4_2 = At(ref c4, 18);
+                    var acc5_0 = At(ref c5, 16);
+                    var acc5_1 = At(ref c5, 17);
+                    var acc5_2 = At(ref c5, 18);
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -23762,6 +26216,14 @@ partial class MixedStack
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
+                        float a4r = At(ref a4, r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                        float a5r = At(ref a5, r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                        acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
                     }
                     At(ref c0, 16) = acc0_0;
                     At(ref c0, 17) = acc0_1;
@@ -23775,12 +26237,108 @@ partial class MixedStack
                     At(ref c3, 16) = acc3_0;
                     At(ref c3, 17) = acc3_1;
                     At(ref c3, 18) = acc3_2;
+                    At(ref c4, 16) = acc4_0;
+                    At(ref c4, 17) = acc4_1;
+                    At(ref c4, 18) = acc4_2;
+                    At(ref c5, 16) = acc5_0;
+                    At(ref c5, 17) = acc5_1;
+                    At(ref c5, 18) = acc5_2;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = At(ref c0, 16);
+                        var acc0_1 = At(ref c0, 17);
+                        var acc0_2 = At(ref c0, 18);
+                        var acc1_0 = At(ref c1, 16);
+                        var acc1_1 = At(ref c1, 17);
+                        var acc1_2 = At(ref c1, 18);
+                        var acc2_0 = At(ref c2, 16);
+                        var acc2_1 = At(ref c2, 17);
+                        var acc2_2 = At(ref c2, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = At(ref b0r, 16);
+                            var b1_ = At(ref b0r, 17);
+                            var b2_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                        }
+                        At(ref c0, 16) = acc0_0;
+                        At(ref c0, 17) = acc0_1;
+                        At(ref c0, 18) = acc0_2;
+                        At(ref c1, 16) = acc1_0;
+                        At(ref c1, 17) = acc1_1;
+                        At(ref c1, 18) = acc1_2;
+                        At(ref c2, 16) = acc2_0;
+                        At(ref c2, 17) = acc2_1;
+                        At(ref c2, 18) = acc2_2;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {

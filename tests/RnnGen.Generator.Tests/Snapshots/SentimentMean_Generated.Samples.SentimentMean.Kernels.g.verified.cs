@@ -218,11 +218,11 @@ namespace Samples
             private static void Linear_2x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 2);
@@ -232,6 +232,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 4);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 6);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 8);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 10);
                         var acc0_0 = At(ref bias, 0);
                         var acc0_1 = At(ref bias, 1);
                         var acc1_0 = acc0_0;
@@ -240,6 +244,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 2);
@@ -257,6 +265,12 @@ namespace Samples
                             float a3r = At(ref a3, r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                         }
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
@@ -266,12 +280,57 @@ namespace Samples
                         At(ref c2, 1) = acc2_1;
                         At(ref c3, 0) = acc3_0;
                         At(ref c3, 1) = acc3_1;
+                        At(ref c4, 0) = acc4_0;
+                        At(ref c4, 1) = acc4_1;
+                        At(ref c5, 0) = acc5_0;
+                        At(ref c5, 1) = acc5_1;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 4);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 2);
+                                var b0_ = At(ref b0r, 0);
+                                var b1_ = At(ref b0r, 1);
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -595,19 +654,19 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 2);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -643,16 +702,16 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -678,13 +737,13 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -721,11 +780,11 @@ namespace Samples
             private static void LinearBFloat16_2x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref ushort b0 = ref At(ref packed, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 2);
@@ -735,6 +794,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 4);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 6);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 8);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 10);
                         var acc0_0 = At(ref bias, 0);
                         var acc0_1 = At(ref bias, 1);
                         var acc1_0 = acc0_0;
@@ -743,23 +806,33 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 2);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                         }
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
@@ -769,12 +842,57 @@ namespace Samples
                         At(ref c2, 1) = acc2_1;
                         At(ref c3, 0) = acc3_0;
                         At(ref c3, 1) = acc3_1;
+                        At(ref c4, 0) = acc4_0;
+                        At(ref c4, 1) = acc4_1;
+                        At(ref c5, 0) = acc5_0;
+                        At(ref c5, 1) = acc5_1;
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref ushort b0 = ref At(ref packed, 0);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 2);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 2);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 4);
+                            var acc0_0 = At(ref bias, 0);
+                            var acc0_1 = At(ref bias, 1);
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 2);
+                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            }
+                            At(ref c0, 0) = acc0_0;
+                            At(ref c0, 1) = acc0_1;
+                            At(ref c1, 0) = acc1_0;
+                            At(ref c1, 1) = acc1_1;
+                            At(ref c2, 0) = acc2_0;
+                            At(ref c2, 1) = acc2_1;
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -794,16 +912,16 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -829,13 +947,13 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -897,19 +1015,19 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 2);
-                            float a0r = At(ref a0, r);
-                            float a1r = At(ref a1, r);
-                            float a2r = At(ref a2, r);
-                            float a3r = At(ref a3, r);
                             var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            float a0r = At(ref a0, r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -945,16 +1063,16 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
-                                float a2r = At(ref a2, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -980,13 +1098,13 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 2);
-                                float a0r = At(ref a0, r);
-                                float a1r = At(ref a1, r);
                                 var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                float a0r = At(ref a0, r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1240,16 +1358,16 @@ namespace Samples
             private static void AccumulateWeightGradient_2x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -1259,6 +1377,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -1267,6 +1389,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -1288,6 +1414,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 2);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 2);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -1297,12 +1431,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 2);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 2);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 2);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -2015,12 +2198,12 @@ namespace Samples
             private static void AccumulateInputGradient_2x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 2);
                         ref float c0 = ref At(ref dx, m * 32);
@@ -2030,6 +2213,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 6);
                         ref float c3 = ref At(ref c0, 96);
+                        ref float a4 = ref At(ref a0, 8);
+                        ref float c4 = ref At(ref c0, 128);
+                        ref float a5 = ref At(ref a0, 10);
+                        ref float c5 = ref At(ref c0, 160);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -2038,6 +2225,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 2; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -2059,6 +2250,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -2068,12 +2267,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 2);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 2);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 4);
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 2; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 32; j += 16)
@@ -2776,12 +3024,12 @@ namespace Samples
             private static void Linear_128x16_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 16);
                         ref float c0 = ref At(ref y, m * 128);
@@ -2791,6 +3039,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 64);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 80);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -2799,6 +3051,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -2820,6 +3076,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -2829,12 +3093,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 32);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -3337,21 +3650,21 @@ namespace Samples
                         for (int r = 0; r < 16; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -3397,24 +3710,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -3454,18 +3767,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -3534,12 +3847,12 @@ namespace Samples
             private static void LinearBFloat16_128x16_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 16);
                         ref float c0 = ref At(ref y, m * 128);
@@ -3549,6 +3862,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 64);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 80);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -3557,26 +3874,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -3586,12 +3915,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 16);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 16);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 32);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 16; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -3612,17 +3989,17 @@ namespace Samples
                             for (int r = 0; r < 16; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -3656,18 +4033,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -3763,21 +4140,21 @@ namespace Samples
                         for (int r = 0; r < 16; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -3815,17 +4192,17 @@ namespace Samples
                             for (int r = 0; r < 16; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -3859,18 +4236,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -4191,15 +4568,15 @@ namespace Samples
             private static void AccumulateWeightGradient_128x16_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     {
                         ref float b0 = ref At(ref x, 0);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 16);
@@ -4209,6 +4586,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 32);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 48);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 64);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 80);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -4217,6 +4598,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 16);
@@ -4238,6 +4623,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 128);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 128);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -4247,12 +4640,60 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            {
+                                ref float b0 = ref At(ref x, 0);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 16);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 16);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 128);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 128);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 128);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             {
@@ -4882,11 +5323,11 @@ namespace Samples
             private static void AccumulateInputGradient_128x16_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
                     ref float b0 = ref At(ref w, 0);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 16);
@@ -4896,6 +5337,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 32);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 48);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 64);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 80);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -4904,6 +5349,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 16);
@@ -4925,6 +5374,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -4934,12 +5391,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        {
+                            ref float b0 = ref At(ref w, 0);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 16);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 16);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         {
@@ -5593,12 +6098,12 @@ namespace Samples
             private static void Linear_128x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 128);
@@ -5608,6 +6113,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -5616,6 +6125,10 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -5637,6 +6150,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -5646,12 +6167,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -6154,21 +6724,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
@@ -6214,24 +6784,24 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                                float a2r = At(ref a2, r);
+                                var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
@@ -6271,18 +6841,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
@@ -6351,12 +6921,12 @@ namespace Samples
             private static void LinearBFloat16_128x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 128; j += 16)
                 {
                     ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 128);
@@ -6366,6 +6936,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -6374,26 +6948,38 @@ namespace Samples
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
+                        var acc4_0 = acc0_0;
+                        var acc4_1 = acc0_1;
+                        var acc5_0 = acc0_0;
+                        var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -6403,12 +6989,60 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 128; j += 16)
+                        {
+                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc1_0 = acc0_0;
+                            var acc1_1 = acc0_1;
+                            var acc2_0 = acc0_0;
+                            var acc2_1 = acc0_1;
+                            for (int r = 0; r < 32; r++)
+                            {
+                                ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 128; j += 16)
@@ -6429,17 +7063,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
@@ -6473,18 +7107,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
@@ -6580,21 +7214,21 @@ namespace Samples
                         for (int r = 0; r < 32; r++)
                         {
                             ref ushort b0r = ref At(ref b0, r * 32);
+                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            float a1r = At(ref a1, r);
-                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                            float a2r = At(ref a2, r);
-                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                            float a3r = At(ref a3, r);
-                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                             acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                             acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                            float a3r = At(ref a3, r);
+                            var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
                         }
@@ -6632,17 +7266,17 @@ namespace Samples
                             for (int r = 0; r < 32; r++)
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                float a2r = At(ref a2, r);
-                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
                             }
@@ -6676,18 +7310,18 @@ namespace Samples
                             {
                                 ref ushort b0r = ref At(ref b0, r * 32);
                                 ref ushort b1r = ref At(ref b1, r * 32);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                float a1r = At(ref a1, r);
-                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
-                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                float a1r = At(ref a1, r);
+                                var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
@@ -7037,16 +7671,16 @@ namespace Samples
             private static void AccumulateWeightGradient_128x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
-                int blockedRows = rows - (rows % 4);
+                int blockedRows = rows - (rows % 6);
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
                 for (int r0 = 0; r0 < count; r0 += 128)
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
-                    // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                    // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                     for (int j = 0; j < 32; j += 16)
                     {
                         ref float b0 = ref At(ref x, j);
-                        for (int m = 0; m < blockedRows; m += 4)
+                        for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 32);
@@ -7056,6 +7690,10 @@ namespace Samples
                             ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
                             ref float c3 = ref At(ref c0, 96);
+                            ref float a4 = ref At(ref a0, 4);
+                            ref float c4 = ref At(ref c0, 128);
+                            ref float a5 = ref At(ref a0, 5);
+                            ref float c5 = ref At(ref c0, 160);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -7064,6 +7702,10 @@ namespace Samples
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -7085,6 +7727,14 @@ namespace Samples
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 128);
+                                var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                                acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 128);
+                                var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                                acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7094,12 +7744,61 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
-                    // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                    // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                     {
                         int m = blockedRows;
                         int rest = rows - m;
+                        if (rest > 3)
+                        {
+                            for (int j = 0; j < 32; j += 16)
+                            {
+                                ref float b0 = ref At(ref x, j);
+                                ref float a0 = ref At(ref dy, m);
+                                ref float c0 = ref At(ref dw, m * 32);
+                                ref float a1 = ref At(ref a0, 1);
+                                ref float c1 = ref At(ref c0, 32);
+                                ref float a2 = ref At(ref a0, 2);
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                                for (int r = r0; r < r1; r++)
+                                {
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                    var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    float a0r = At(ref a0, r * 128);
+                                    var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                    acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                    acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    float a1r = At(ref a1, r * 128);
+                                    var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                    acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                    acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    float a2r = At(ref a2, r * 128);
+                                    var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                    acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                    acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            }
+                            m += 3;
+                            rest -= 3;
+                        }
                         if (rest == 3)
                         {
                             for (int j = 0; j < 32; j += 16)
@@ -7812,12 +8511,12 @@ namespace Samples
             private static void AccumulateInputGradient_128x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-                int blockedRows = count - (count % 4);
-                // Tiles of 4 rows × 16 columns; each B slice is reused by every row block.
+                int blockedRows = count - (count % 6);
+                // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
                     ref float b0 = ref At(ref w, j);
-                    for (int m = 0; m < blockedRows; m += 4)
+                    for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 32);
@@ -7827,6 +8526,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 96);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 128);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 160);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
@@ -7835,6 +8538,10 @@ namespace Samples
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
@@ -7856,6 +8563,14 @@ namespace Samples
                             var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                             acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                            float a4r = At(ref a4, r);
+                            var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                            acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                            acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                            float a5r = At(ref a5, r);
+                            var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                            acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                            acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
@@ -7865,12 +8580,61 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
-                // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+                // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
                 {
                     int m = blockedRows;
                     int rest = count - m;
+                    if (rest > 3)
+                    {
+                        for (int j = 0; j < 32; j += 16)
+                        {
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 128; r++)
+                            {
+                                ref float b0r = ref At(ref b0, r * 32);
+                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                float a0r = At(ref a0, r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                float a1r = At(ref a1, r);
+                                var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                                acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                float a2r = At(ref a2, r);
+                                var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                                acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                            }
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        }
+                        m += 3;
+                        rest -= 3;
+                    }
                     if (rest == 3)
                     {
                         for (int j = 0; j < 32; j += 16)
