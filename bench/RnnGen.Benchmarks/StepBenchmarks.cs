@@ -5,7 +5,8 @@ namespace RnnGen.Benchmarks;
 
 /// <summary>
 /// Streaming inference: one <c>Step</c> of one stream at batch 1, as a game calls it every frame, and
-/// one <c>Step</c> of 64 streams sharing the weights (many agents).
+/// one <c>Step</c> of 64 streams sharing the weights (many agents); and the same steps reading bfloat16
+/// copies of the weights (<c>InferenceWeights = WeightFormat.BFloat16</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class StepBenchmarks : IDisposable
@@ -16,6 +17,8 @@ public class StepBenchmarks : IDisposable
     private readonly Lstm1x40 _small = new(seed: 1);
     private readonly Lstm64x128 _lstm2 = new(seed: 1) { Threads = 2 };
     private readonly Gru64x128 _gru2 = new(seed: 1) { Threads = 2 };
+    private readonly Lstm64x128 _lstm16 = new(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
+    private readonly Gru64x128 _gru16 = new(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
     private readonly Lstm64x128.State _lstmState;
     private readonly Gru64x128.State _gruState;
     private readonly PeepholeLstm64x128.State _peepholeState;
@@ -23,6 +26,9 @@ public class StepBenchmarks : IDisposable
     private readonly Lstm64x128.State _lstm2State;
     private readonly Gru64x128.State _gru2State;
     private readonly Lstm64x128.StreamBatch _streams;
+    private readonly Lstm64x128.State _lstm16State;
+    private readonly Gru64x128.State _gru16State;
+    private readonly Lstm64x128.StreamBatch _streams16;
     private readonly float[] _inputs64x64 = new float[64 * 64];
     private readonly float[] _outputs64x64 = new float[64 * 64];
     private readonly float[] _input64 = new float[64];
@@ -50,6 +56,9 @@ public class StepBenchmarks : IDisposable
         _lstm2State = _lstm2.NewState();
         _gru2State = _gru2.NewState();
         _streams = _lstm.NewStreams(64);
+        _lstm16State = _lstm16.NewState();
+        _gru16State = _gru16.NewState();
+        _streams16 = _lstm16.NewStreams(64);
     }
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
@@ -73,8 +82,22 @@ public class StepBenchmarks : IDisposable
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams")]
     public void LstmStepStreams() => _lstm.Step(_streams, _inputs64x64, _outputs64x64);
 
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, bfloat16")]
+    public void LstmStepBFloat16() => _lstm16.Step(_lstm16State, _input64, _output64);
+
+    [Benchmark(Description = "Step GRU 64→128 + Dense 64, bfloat16")]
+    public void GruStepBFloat16() => _gru16.Step(_gru16State, _input64, _output64);
+
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams, bfloat16")]
+    public void LstmStepStreamsBFloat16() => _lstm16.Step(_streams16, _inputs64x64, _outputs64x64);
+
     public void Dispose()
     {
+        _lstm16State.Dispose();
+        _gru16State.Dispose();
+        _streams16.Dispose();
+        _lstm16.Dispose();
+        _gru16.Dispose();
         _lstmState.Dispose();
         _gruState.Dispose();
         _peepholeState.Dispose();
