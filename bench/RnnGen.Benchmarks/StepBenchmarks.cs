@@ -6,7 +6,7 @@ namespace RnnGen.Benchmarks;
 /// <summary>
 /// Streaming inference: one <c>Step</c> of one stream at batch 1, as a game calls it every frame, and
 /// one <c>Step</c> of 64 streams sharing the weights (many agents); and the same steps reading bfloat16
-/// copies of the weights (<c>InferenceWeights = WeightFormat.BFloat16</c>).
+/// and int8 copies of the weights (<c>InferenceWeights = WeightFormat.BFloat16</c> or <c>Int8</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class StepBenchmarks : IDisposable
@@ -19,6 +19,8 @@ public class StepBenchmarks : IDisposable
     private readonly Gru64x128 _gru2 = new(seed: 1) { Threads = 2 };
     private readonly Lstm64x128 _lstm16 = new(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
     private readonly Gru64x128 _gru16 = new(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
+    private readonly Lstm64x128 _lstm8 = new(seed: 1) { InferenceWeights = WeightFormat.Int8 };
+    private readonly Gru64x128 _gru8 = new(seed: 1) { InferenceWeights = WeightFormat.Int8 };
     private readonly Lstm64x128.State _lstmState;
     private readonly Gru64x128.State _gruState;
     private readonly PeepholeLstm64x128.State _peepholeState;
@@ -29,6 +31,9 @@ public class StepBenchmarks : IDisposable
     private readonly Lstm64x128.State _lstm16State;
     private readonly Gru64x128.State _gru16State;
     private readonly Lstm64x128.StreamBatch _streams16;
+    private readonly Lstm64x128.State _lstm8State;
+    private readonly Gru64x128.State _gru8State;
+    private readonly Lstm64x128.StreamBatch _streams8;
     private readonly float[] _inputs64x64 = new float[64 * 64];
     private readonly float[] _outputs64x64 = new float[64 * 64];
     private readonly float[] _input64 = new float[64];
@@ -59,6 +64,9 @@ public class StepBenchmarks : IDisposable
         _lstm16State = _lstm16.NewState();
         _gru16State = _gru16.NewState();
         _streams16 = _lstm16.NewStreams(64);
+        _lstm8State = _lstm8.NewState();
+        _gru8State = _gru8.NewState();
+        _streams8 = _lstm8.NewStreams(64);
     }
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64")]
@@ -91,6 +99,15 @@ public class StepBenchmarks : IDisposable
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams, bfloat16")]
     public void LstmStepStreamsBFloat16() => _lstm16.Step(_streams16, _inputs64x64, _outputs64x64);
 
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, int8")]
+    public void LstmStepInt8() => _lstm8.Step(_lstm8State, _input64, _output64);
+
+    [Benchmark(Description = "Step GRU 64→128 + Dense 64, int8")]
+    public void GruStepInt8() => _gru8.Step(_gru8State, _input64, _output64);
+
+    [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams, int8")]
+    public void LstmStepStreamsInt8() => _lstm8.Step(_streams8, _inputs64x64, _outputs64x64);
+
     public void Dispose()
     {
         _lstm16State.Dispose();
@@ -98,6 +115,11 @@ public class StepBenchmarks : IDisposable
         _streams16.Dispose();
         _lstm16.Dispose();
         _gru16.Dispose();
+        _lstm8State.Dispose();
+        _gru8State.Dispose();
+        _streams8.Dispose();
+        _lstm8.Dispose();
+        _gru8.Dispose();
         _lstmState.Dispose();
         _gruState.Dispose();
         _peepholeState.Dispose();

@@ -90,7 +90,7 @@ internal static class Table
     ];
 
     private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40",
-        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
+        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "step_lstm_64_128_int8", "step_lstm_64_128_x64_int8", "step_gru_64_128_int8", "step_lstm_1_40_int8", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
         .. CellRows.Select(c => c.Key)];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
@@ -174,36 +174,39 @@ internal static class Table
             rows.Add(Time("step_lstm_1_40", "Step LSTM 1→40 + Dense 1", seconds, 0, () => small.Step(state, input1, output1)));
         }
 
-        // The same steps reading bfloat16 copies of the weights (InferenceWeights = WeightFormat.BFloat16).
-        if (wanted("step_lstm_64_128_bf16"))
+        // The same steps reading compact copies of the weights (InferenceWeights = BFloat16 or Int8).
+        foreach (var (format, suffix, name) in new[] { (WeightFormat.BFloat16, "bf16", "bfloat16"), (WeightFormat.Int8, "int8", "int8") })
         {
-            using var lstm = new Lstm64x128(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
-            using var state = lstm.NewState();
-            rows.Add(Time("step_lstm_64_128_bf16", "Step LSTM 64→128 + Dense 64, bfloat16", seconds, 0, () => lstm.Step(state, input64, output64)));
-        }
+            if (wanted($"step_lstm_64_128_{suffix}"))
+            {
+                using var lstm = new Lstm64x128(seed: 1) { InferenceWeights = format };
+                using var state = lstm.NewState();
+                rows.Add(Time($"step_lstm_64_128_{suffix}", $"Step LSTM 64→128 + Dense 64, {name}", seconds, 0, () => lstm.Step(state, input64, output64)));
+            }
 
-        if (wanted("step_lstm_64_128_x64_bf16"))
-        {
-            using var lstm = new Lstm64x128(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
-            using var streams = lstm.NewStreams(64);
-            var inputs = new float[64 * 64];
-            var outputs = new float[64 * 64];
-            Array.Copy(inputs32, inputs, inputs.Length);
-            rows.Add(Time("step_lstm_64_128_x64_bf16", "Step LSTM 64→128 + Dense 64, 64 streams, bfloat16", seconds, 64 * 2.0 * ((512 * (64 + 128)) + (64 * 128)), () => lstm.Step(streams, inputs, outputs)));
-        }
+            if (wanted($"step_lstm_64_128_x64_{suffix}"))
+            {
+                using var lstm = new Lstm64x128(seed: 1) { InferenceWeights = format };
+                using var streams = lstm.NewStreams(64);
+                var inputs = new float[64 * 64];
+                var outputs = new float[64 * 64];
+                Array.Copy(inputs32, inputs, inputs.Length);
+                rows.Add(Time($"step_lstm_64_128_x64_{suffix}", $"Step LSTM 64→128 + Dense 64, 64 streams, {name}", seconds, 64 * 2.0 * ((512 * (64 + 128)) + (64 * 128)), () => lstm.Step(streams, inputs, outputs)));
+            }
 
-        if (wanted("step_gru_64_128_bf16"))
-        {
-            using var gru = new Gru64x128(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
-            using var state = gru.NewState();
-            rows.Add(Time("step_gru_64_128_bf16", "Step GRU 64→128 + Dense 64, bfloat16", seconds, 0, () => gru.Step(state, input64, output64)));
-        }
+            if (wanted($"step_gru_64_128_{suffix}"))
+            {
+                using var gru = new Gru64x128(seed: 1) { InferenceWeights = format };
+                using var state = gru.NewState();
+                rows.Add(Time($"step_gru_64_128_{suffix}", $"Step GRU 64→128 + Dense 64, {name}", seconds, 0, () => gru.Step(state, input64, output64)));
+            }
 
-        if (wanted("step_lstm_1_40_bf16"))
-        {
-            using var small = new Lstm1x40(seed: 1) { InferenceWeights = WeightFormat.BFloat16 };
-            using var state = small.NewState();
-            rows.Add(Time("step_lstm_1_40_bf16", "Step LSTM 1→40 + Dense 1, bfloat16", seconds, 0, () => small.Step(state, input1, output1)));
+            if (wanted($"step_lstm_1_40_{suffix}"))
+            {
+                using var small = new Lstm1x40(seed: 1) { InferenceWeights = format };
+                using var state = small.NewState();
+                rows.Add(Time($"step_lstm_1_40_{suffix}", $"Step LSTM 1→40 + Dense 1, {name}", seconds, 0, () => small.Step(state, input1, output1)));
+            }
         }
 
         // Multiply–adds of the LSTM 64→128 + Dense 64 forward pass per token, two FLOPs each.

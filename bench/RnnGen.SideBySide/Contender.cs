@@ -22,7 +22,7 @@ internal abstract class Contender : IDisposable
     public string Name { get; }
 
     /// <summary>
-    /// For a contender that computes the row with rounded weights (RnnGen's bfloat16 inference weights):
+    /// For a contender that computes the row with rounded weights (RnnGen's compact inference weights):
     /// the agreement it must reach, relative to the largest of RnnGen's float32 values. Otherwise
     /// <see langword="null"/>, and the absolute tolerance of an exact computation applies.
     /// </summary>

@@ -20,11 +20,18 @@ internal static class RnnGenContenders
     /// <summary>The name RnnGen's contender has in the table.</summary>
     public const string Name = "RnnGen";
 
-    /// <summary>The name of RnnGen with bfloat16 inference weights.</summary>
-    public const string BFloat16Name = "RnnGen bfloat16";
+    /// <summary>The accuracy bound of compact inference weights, bfloat16 and int8 alike (see BENCHMARKS.md, "Compact weights").</summary>
+    public const double CompactTolerance = 1e-2;
 
-    /// <summary>The accuracy bound of bfloat16 inference weights (see BENCHMARKS.md, "Compact weights").</summary>
-    public const double BFloat16Tolerance = 1e-2;
+    /// <summary>The name of RnnGen with the given inference weights: "RnnGen", "RnnGen bfloat16" or "RnnGen int8".</summary>
+    /// <param name="format">The inference weights.</param>
+    /// <returns>The name.</returns>
+    public static string NameOf(WeightFormat format) => format switch
+    {
+        WeightFormat.BFloat16 => Name + " bfloat16",
+        WeightFormat.Int8 => Name + " int8",
+        _ => Name,
+    };
 
     /// <summary>A streaming step, one stream, batch 1 (Step with a State).</summary>
     /// <param name="model">The model, with its weights.</param>
@@ -33,9 +40,9 @@ internal static class RnnGenContenders
     /// <param name="output">The buffer <paramref name="step"/> writes.</param>
     /// <returns>The contender, owning the model and the state.</returns>
     public static Contender Step(IRnnModel model, IRecurrentState state, Action step, float[] output) =>
-        new DelegateContender(model.InferenceWeights == WeightFormat.BFloat16 ? BFloat16Name : Name, step, state.Reset, () => (float[])output.Clone(), [model, state])
+        new DelegateContender(NameOf(model.InferenceWeights), step, state.Reset, () => (float[])output.Clone(), [model, state])
         {
-            RelativeTolerance = model.InferenceWeights == WeightFormat.BFloat16 ? BFloat16Tolerance : null,
+            RelativeTolerance = model.InferenceWeights != WeightFormat.Float32 ? CompactTolerance : null,
         };
 
     /// <summary>One step of 64 independent streams of LSTM 64→128 + Dense 64 (Step with a StreamBatch).</summary>
@@ -49,10 +56,9 @@ internal static class RnnGenContenders
         model.InferenceWeights = format;
         var streams = model.NewStreams(64);
         var outputs = new float[64 * 64];
-        bool compact = format == WeightFormat.BFloat16;
-        return new DelegateContender(compact ? BFloat16Name : Name, () => model.Step(streams, inputs, outputs), streams.Reset, () => (float[])outputs.Clone(), [model, streams])
+        return new DelegateContender(NameOf(format), () => model.Step(streams, inputs, outputs), streams.Reset, () => (float[])outputs.Clone(), [model, streams])
         {
-            RelativeTolerance = compact ? BFloat16Tolerance : null,
+            RelativeTolerance = format != WeightFormat.Float32 ? CompactTolerance : null,
         };
     }
 

@@ -81,9 +81,12 @@ internal static class Rows
     {
         var model = RnnGenContenders.Load(create(), p.File(name + ".safetensors"));
         var contenders = new List<Contender> { RnnGenStep(model, input, outputs) };
-        var compact = RnnGenContenders.Load(create(), p.File(name + ".safetensors"));
-        compact.InferenceWeights = WeightFormat.BFloat16;
-        contenders.Add(RnnGenStep(compact, input, outputs));
+        foreach (var format in new[] { WeightFormat.BFloat16, WeightFormat.Int8 })
+        {
+            var compact = RnnGenContenders.Load(create(), p.File(name + ".safetensors"));
+            compact.InferenceWeights = format;
+            contenders.Add(RnnGenStep(compact, input, outputs));
+        }
         if (p.Graph(name + "_step.onnx") is string graph)
         {
             contenders.Add(OrtContender.Step(graph, 1, input, hidden, outputs, lstm));
@@ -138,7 +141,7 @@ internal static class Rows
     {
         var weights = p.File("lstm_64_128.safetensors");
         var input = p.Inputs.FeaturePrefix(64 * 64);
-        var contenders = new List<Contender> { RnnGenContenders.Streams(weights, input), RnnGenContenders.Streams(weights, input, WeightFormat.BFloat16) };
+        var contenders = new List<Contender> { RnnGenContenders.Streams(weights, input), RnnGenContenders.Streams(weights, input, WeightFormat.BFloat16), RnnGenContenders.Streams(weights, input, WeightFormat.Int8) };
         if (p.Graph("lstm_64_128_step.onnx") is string graph)
         {
             contenders.Add(OrtContender.Step(graph, 64, input, 128, 64, lstm: true));

@@ -132,13 +132,16 @@ public static class Program
         }
 
         // Compact weights for inference: the same model reading a bfloat16 copy of its weight matrices
-        // (half the bytes; sums and states stay float32). Forward, and so Evaluate here, reads it too.
+        // (half the bytes) or an int8 copy with a scale per row (a quarter); sums and states stay float32.
+        // Forward, and so Evaluate here, reads them too.
         double float32Loss = Evaluate(model, validation);
         model.InferenceWeights = WeightFormat.BFloat16;
         double bfloat16Loss = Evaluate(model, validation);
+        model.InferenceWeights = WeightFormat.Int8;
+        double int8Loss = Evaluate(model, validation);
         model.InferenceWeights = WeightFormat.Float32;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Validation loss {float32Loss:F4} with float32 weights, {bfloat16Loss:F4} with bfloat16 weights ({100 * ((bfloat16Loss / float32Loss) - 1):+0.00;-0.00;0.00}%)."));
+            $"Validation loss {float32Loss:F4} with float32 weights, {bfloat16Loss:F4} with bfloat16 weights ({100 * ((bfloat16Loss / float32Loss) - 1):+0.00;-0.00;0.00}%), {int8Loss:F4} with int8 weights ({100 * ((int8Loss / float32Loss) - 1):+0.00;-0.00;0.00}%)."));
 
         string prime = options.Prime ?? text.Substring(split, Math.Min(40, text.Length - split));
         Console.WriteLine();

@@ -6,13 +6,17 @@ using Xunit;
 namespace RnnGen.Models.Tests;
 
 /// <summary>
-/// <c>InferenceWeights = WeightFormat.BFloat16</c>: streaming steps read a bfloat16 copy of the
-/// weight matrices of their products and compute everything else in float32. (Stream batches against
-/// single steps, and split steps against one thread, are checked in bfloat16 too: see
-/// <see cref="StreamBatchTests"/> and <see cref="UnitSplitTests"/>.)
+/// <c>InferenceWeights = WeightFormat.BFloat16</c> or <c>Int8</c>: streaming steps read a compact copy of
+/// the weight matrices of their products and compute everything else in float32. (Stream batches against
+/// single steps, Step against Forward, and split steps against one thread, are checked in both formats
+/// too: see <see cref="StreamBatchTests"/>, <see cref="StreamingTests"/> and <see cref="UnitSplitTests"/>.)
 /// </summary>
 public sealed class CompactWeightsTests
 {
+    /// <summary>Every fixture model with each compact format.</summary>
+    public static System.Collections.Generic.IEnumerable<object[]> ModelsAndFormats() =>
+        FixtureModelsCatalog.Names.SelectMany(n => new[] { new object[] { n, WeightFormat.BFloat16 }, new object[] { n, WeightFormat.Int8 } });
+
     /// <summary>
     /// A bfloat16 step computes exactly what a float32 step computes with those weight matrices rounded
     /// to bfloat16 (the widening is exact and the chains of multiply–adds are the same), bit for bit,
@@ -22,32 +26,56 @@ public sealed class CompactWeightsTests
     [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
     public void BFloat16Step_IsTheFloat32StepOfTheRoundedWeights(string model)
     {
-        float[] compact = Streamed(model, WeightFormat.BFloat16, round: false);
-        float[] rounded = Streamed(model, WeightFormat.Float32, round: true);
+        float[] compact = Streamed(model, WeightFormat.BFloat16, round: null);
+        float[] rounded = Streamed(model, WeightFormat.Float32, round: WeightFormat.BFloat16);
         Assert.Equal(rounded, compact);
 
         // And it is not float32 by accident: the rounding changes the outputs.
-        float[] full = Streamed(model, WeightFormat.Float32, round: false);
+        float[] full = Streamed(model, WeightFormat.Float32, round: null);
         Assert.NotEqual(full, compact);
     }
 
     /// <summary>
-    /// The accuracy bound: on every fixture, the bfloat16 outputs stay within 1e-2 of the float32 ones,
-    /// relative to the largest float32 output.
+    /// An int8 step computes what a float32 step computes with each weight matrix replaced by its
+    /// dequantized values q·s (per row), up to float32 rounding: the int8 kernels sum x·q and scale the
+    /// sum once, the float32 ones sum x·(q·s). A wrong scale, element or panel order would be off by
+    /// the size of a weight, orders of magnitude beyond the bound.
     /// </summary>
     [Theory]
     [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
-    public void BFloat16Step_StaysWithinOnePercentOfFloat32(string model)
+    public void Int8Step_IsTheFloat32StepOfTheDequantizedWeights(string model)
     {
-        float[] full = Streamed(model, WeightFormat.Float32, round: false);
-        float[] compact = Streamed(model, WeightFormat.BFloat16, round: false);
-        double scale = full.Max(v => Math.Abs(v));
-        double worst = full.Zip(compact, (a, b) => Math.Abs(a - b)).Max();
-        Assert.True(worst <= 1e-2 * scale, $"{model}: largest difference {worst:G4} against a largest output of {scale:G4} (bound 1e-2 relative).");
+        float[] compact = Streamed(model, WeightFormat.Int8, round: null);
+        float[] dequantized = Streamed(model, WeightFormat.Float32, round: WeightFormat.Int8);
+        double scale = dequantized.Max(v => Math.Abs(v));
+        double worst = dequantized.Zip(compact, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 5e-6 * scale, $"{model}: largest difference {worst:G4} against a largest output of {scale:G4} (bound 5e-6 relative).");
+
+        float[] full = Streamed(model, WeightFormat.Float32, round: null);
+        Assert.True(full.Zip(compact, (a, b) => Math.Abs(a - b)).Max() > 10 * worst, $"{model}: int8 is as close to float32 as to its own dequantized weights.");
     }
 
-    [Fact]
-    public void TheCopyFollowsTheParameters_AndFloat32ComesBack()
+    /// <summary>
+    /// The accuracy bound: on every fixture, the bfloat16 and the int8 outputs stay within 1e-2 of the
+    /// float32 ones, relative to the largest float32 output (measured: at most 3.9e-3 in bfloat16 and
+    /// 6.3e-3 in int8).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ModelsAndFormats))]
+    public void CompactStep_StaysWithinItsBoundOfFloat32(string model, WeightFormat format)
+    {
+        float[] full = Streamed(model, WeightFormat.Float32, round: null);
+        float[] compact = Streamed(model, format, round: null);
+        const double bound = 1e-2;
+        double scale = full.Max(v => Math.Abs(v));
+        double worst = full.Zip(compact, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= bound * scale, $"{model}, {format}: largest difference {worst:G4} against a largest output of {scale:G4} (bound {bound} relative).");
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.BFloat16)]
+    [InlineData(WeightFormat.Int8)]
+    public void TheCopyFollowsTheParameters_AndFloat32ComesBack(WeightFormat format)
     {
         using var model = new Lstm40(seed: 4);
         using var state = model.NewState();
@@ -59,8 +87,8 @@ public sealed class CompactWeightsTests
 
         model.Step(state, input, float32);
         state.Reset();
-        model.InferenceWeights = WeightFormat.BFloat16;
-        Assert.Equal(WeightFormat.BFloat16, model.InferenceWeights);
+        model.InferenceWeights = format;
+        Assert.Equal(format, model.InferenceWeights);
         model.Step(state, input, bfloat16);
         Assert.NotEqual(float32, bfloat16);
 
@@ -81,20 +109,53 @@ public sealed class CompactWeightsTests
         Assert.Equal(float32, again);
     }
 
+    /// <summary>Switching between the compact formats makes each one's copy afresh: every format gives its own bits again.</summary>
+    [Fact]
+    public void SwitchingFormats_GivesEachFormatsOwnResults()
+    {
+        using var model = new CharLstm(seed: 9);
+        using var state = model.NewState();
+        float[] Run(WeightFormat format)
+        {
+            model.InferenceWeights = format;
+            state.Reset();
+            var output = new float[CharLstm.OutputSize];
+            foreach (int token in new[] { 3, 14, 15, 9, 26 })
+            {
+                model.Step(state, token, output);
+            }
+
+            return output;
+        }
+
+        float[] bfloat16 = Run(WeightFormat.BFloat16);
+        float[] int8 = Run(WeightFormat.Int8);
+        float[] float32 = Run(WeightFormat.Float32);
+        Assert.NotEqual(bfloat16, int8);
+        Assert.NotEqual(float32, int8);
+        Assert.Equal(bfloat16, Run(WeightFormat.BFloat16));
+        Assert.Equal(int8, Run(WeightFormat.Int8));
+        Assert.Equal(bfloat16, Run(WeightFormat.BFloat16));
+        Assert.Equal(float32, Run(WeightFormat.Float32));
+    }
+
     /// <summary>
     /// Forward reads the copy too, on one thread and split between two (by batch entries, and by hidden
     /// units at batch size 1) with the same bits; Backward refuses its activations, TrainStep and Evaluate
     /// stay float32.
     /// </summary>
     [Theory]
-    [InlineData("Lstm3Mse")]
-    [InlineData("SplitLstm")]
-    [InlineData("AttnDecoder")]
-    public void BFloat16Forward_IsTheSameOnTwoThreads_AndTrainingStaysFloat32(string model)
+    [InlineData("Lstm3Mse", WeightFormat.BFloat16)]
+    [InlineData("SplitLstm", WeightFormat.BFloat16)]
+    [InlineData("AttnDecoder", WeightFormat.BFloat16)]
+    [InlineData("Lstm3Mse", WeightFormat.Int8)]
+    [InlineData("SplitLstm", WeightFormat.Int8)]
+    [InlineData("AttnDecoder", WeightFormat.Int8)]
+    public void CompactForward_IsTheSameOnTwoThreads_AndTrainingStaysFloat32(string model, WeightFormat compactFormat)
     {
         float[] Forward(WeightFormat format, int threads)
         {
-            using var h = model.StartsWith("Split", StringComparison.Ordinal) ? UnitSplitTests.CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
+            using var h = UnitSplitTests.CreateModel(model);
             h.Model.InferenceWeights = format;
             h.Model.Threads = threads;
             var outputs = new float[h.OutputCount];
@@ -103,20 +164,22 @@ public sealed class CompactWeightsTests
         }
 
         float[] float32 = Forward(WeightFormat.Float32, 1);
-        float[] bfloat16 = Forward(WeightFormat.BFloat16, 1);
-        Assert.NotEqual(float32, bfloat16);
-        Assert.Equal(bfloat16, Forward(WeightFormat.BFloat16, 2));
+        float[] compact = Forward(compactFormat, 1);
+        Assert.NotEqual(float32, compact);
+        Assert.Equal(compact, Forward(compactFormat, 2));
 
-        using var t = model.StartsWith("Split", StringComparison.Ordinal) ? UnitSplitTests.CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
-        using var f = model.StartsWith("Split", StringComparison.Ordinal) ? UnitSplitTests.CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
-        t.Model.InferenceWeights = WeightFormat.BFloat16;
+        using var t = UnitSplitTests.CreateModel(model);
+        using var f = UnitSplitTests.CreateModel(model);
+        t.Model.InferenceWeights = compactFormat;
         Assert.Equal(f.TrainStep(), t.TrainStep());
         Assert.Equal(f.Evaluate(), t.Evaluate());
         AssertGradientsEqual(f.Model, t.Model);
     }
 
-    [Fact]
-    public void Backward_RefusesTheActivationsOfABFloat16Forward()
+    [Theory]
+    [InlineData(WeightFormat.BFloat16)]
+    [InlineData(WeightFormat.Int8)]
+    public void Backward_RefusesTheActivationsOfACompactForward(WeightFormat format)
     {
         var (h, _) = FixtureModelsCatalog.Load("Lstm3Mse");
         using (h)
@@ -125,10 +188,10 @@ public sealed class CompactWeightsTests
             var outputs = new float[h.OutputCount];
             var gradients = new float[h.OutputCount];
             gradients.AsSpan().Fill(0.1f);
-            model.InferenceWeights = WeightFormat.BFloat16;
+            model.InferenceWeights = format;
             h.InferenceForward(outputs);
             var error = Assert.Throws<InvalidOperationException>(() => model.Backward(gradients));
-            Assert.Contains("bfloat16", error.Message);
+            Assert.Contains(format.ToString(), error.Message);
 
             model.InferenceWeights = WeightFormat.Float32;
             h.InferenceForward(outputs);
@@ -150,17 +213,19 @@ public sealed class CompactWeightsTests
     {
         var model = new Lstm40(seed: 4);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.InferenceWeights = (WeightFormat)7);
-        Assert.Contains("WeightFormat.BFloat16", error.Message);
+        Assert.Contains("WeightFormat.Int8", error.Message);
         Assert.Equal(WeightFormat.Float32, model.InferenceWeights);
         model.Dispose();
         Assert.Throws<ObjectDisposedException>(() => model.InferenceWeights = WeightFormat.BFloat16);
     }
 
-    [Fact]
-    public void BFloat16Step_AllocatesNothing()
+    [Theory]
+    [InlineData(WeightFormat.BFloat16)]
+    [InlineData(WeightFormat.Int8)]
+    public void CompactStep_AllocatesNothing(WeightFormat format)
     {
         var fixture = Fixture.Load("CharLstm");
-        using var model = new CharLstm(seed: 3) { InferenceWeights = WeightFormat.BFloat16 };
+        using var model = new CharLstm(seed: 3) { InferenceWeights = format };
         using var state = model.NewState();
         using var streams = model.NewStreams(5);
         int[] tokens = fixture.TokenInputs;
@@ -175,14 +240,17 @@ public sealed class CompactWeightsTests
     }
 
     /// <summary>Every batch entry of a fixture streamed step by step, the outputs concatenated.</summary>
-    private static float[] Streamed(string model, WeightFormat format, bool round)
+    /// <param name="model">The fixture model.</param>
+    /// <param name="format">The weights its steps read.</param>
+    /// <param name="round">With a compact format, first replaces the product weights by their values in it (see <see cref="RoundProductWeights"/>).</param>
+    private static float[] Streamed(string model, WeightFormat format, WeightFormat? round)
     {
         var (h, _) = FixtureModelsCatalog.Load(model);
         using (h)
         {
-            if (round)
+            if (round is WeightFormat rounding)
             {
-                RoundProductWeights(h.Model);
+                RoundProductWeights(h.Model, rounding);
             }
 
             h.Model.InferenceWeights = format;
@@ -200,20 +268,34 @@ public sealed class CompactWeightsTests
     }
 
     /// <summary>
-    /// Rounds to bfloat16 the weight matrices a step's products read: every matrix but the embedding
-    /// (its row is the input, read in place), the attention's keys and score vector (SetMemory and the
-    /// scores stay float32), the conditioning matrices (initial states stay float32) and peepholes
-    /// (element-wise weights).
+    /// Replaces by their bfloat16 roundings, or by their int8 dequantizations q·s with a scale per row,
+    /// the weight matrices a step's products read: every matrix but the embedding (its row is the input,
+    /// read in place), the attention's keys and score vector (SetMemory and the scores stay float32), the
+    /// conditioning matrices (initial states stay float32) and peepholes (element-wise weights).
     /// </summary>
-    private static void RoundProductWeights(IRnnModel model)
+    private static void RoundProductWeights(IRnnModel model, WeightFormat format)
     {
         string[] float32 = ["embedding.", "key.", "score.", "condition.", "peephole"];
         foreach (var parameter in model.Parameters.Where(p => p.Shape.Count == 2 && !float32.Any(p.Name.Contains)))
         {
             var values = parameter.Value;
-            for (int i = 0; i < values.Length; i++)
+            int columns = parameter.Shape[1];
+            for (int row = 0; row < values.Length; row += columns)
             {
-                values[i] = BFloat16Weights.ToSingle(BFloat16Weights.FromSingle(values[i]));
+                var weights = values.Slice(row, columns);
+                float scale = 0f;
+                foreach (float v in weights)
+                {
+                    scale = Math.Max(scale, Math.Abs(v));
+                }
+
+                scale /= Int8Weights.Levels;
+                for (int i = 0; i < weights.Length; i++)
+                {
+                    weights[i] = format == WeightFormat.Int8
+                        ? Int8Weights.Quantize(weights[i], scale) * scale
+                        : BFloat16Weights.ToSingle(BFloat16Weights.FromSingle(weights[i]));
+                }
             }
         }
     }

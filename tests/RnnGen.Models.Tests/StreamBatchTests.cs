@@ -34,6 +34,15 @@ public sealed class StreamBatchTests
         Run(name, threads: 2, parallel: true, WeightFormat.BFloat16);
     }
 
+    /// <summary>The same with int8 inference weights (and their scales).</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EveryStreamMatchesSteppingItAlone_WithInt8Weights(string name)
+    {
+        Run(name, threads: 1, parallel: false, WeightFormat.Int8);
+        Run(name, threads: 2, parallel: true, WeightFormat.Int8);
+    }
+
     [Fact]
     public void InitialiseStream_MatchesInitialiseState()
     {

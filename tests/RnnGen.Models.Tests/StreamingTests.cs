@@ -20,6 +20,11 @@ public sealed class StreamingTests
     [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
     public void Step_ReproducesForward_ForEveryBatchEntry_WithBFloat16Weights(string model) => StepReproducesForward(model, WeightFormat.BFloat16);
 
+    /// <summary>The same with int8 inference weights: Step and Forward sum the same products and scale them alike.</summary>
+    [Theory]
+    [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
+    public void Step_ReproducesForward_ForEveryBatchEntry_WithInt8Weights(string model) => StepReproducesForward(model, WeightFormat.Int8);
+
     private static void StepReproducesForward(string model, WeightFormat format)
     {
         var (h, _) = FixtureModelsCatalog.Load(model);

@@ -86,7 +86,7 @@ public sealed class UnitSplitTests
     [MemberData(nameof(AllModels))]
     public void Step_OnTwoAndThreeThreads_GivesTheBitsOfOne(string model)
     {
-        foreach (var format in new[] { WeightFormat.Float32, WeightFormat.BFloat16 })
+        foreach (var format in new[] { WeightFormat.Float32, WeightFormat.BFloat16, WeightFormat.Int8 })
         {
             var reference = RunStreams(model, threads: 1, format);
             foreach (int threads in new[] { 2, 3 })
@@ -109,6 +109,8 @@ public sealed class UnitSplitTests
         Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
         model.InferenceWeights = WeightFormat.BFloat16;
         Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
+        model.InferenceWeights = WeightFormat.Int8;
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(state, input, output), runs: 200));
     }
 
     [Fact]
@@ -130,7 +132,7 @@ public sealed class UnitSplitTests
     /// <summary>Every batch entry streamed step by step; the outputs of all of them, concatenated.</summary>
     private static float[] RunStreams(string model, int threads, WeightFormat format)
     {
-        var h = model.StartsWith("Split", StringComparison.Ordinal) ? CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
+        var h = CreateModel(model);
         using (h)
         {
             h.Model.Threads = threads;
@@ -180,6 +182,10 @@ public sealed class UnitSplitTests
         results.Add([(float)h.Evaluate()]);
         return results.ToArray();
     }
+
+    /// <summary>A model by name: a split model (its name starts with "Split") as <see cref="CreateSplitModel"/> makes it, or a fixture model with its fixture's parameters and data.</summary>
+    internal static ModelHarness CreateModel(string model) =>
+        model.StartsWith("Split", StringComparison.Ordinal) ? CreateSplitModel(model, length: null) : FixtureModelsCatalog.Load(model).Model;
 
     /// <summary>A split model with seeded parameters, a random initial state and random inputs and targets.</summary>
     internal static ModelHarness CreateSplitModel(string model, int? length)

@@ -53,8 +53,8 @@ internal static class MatrixKernelEmitter
 
     public static string LinearName(int n, int k) => $"Linear_{n}x{k}";
 
-    /// <summary><see cref="LinearName"/> reading a bfloat16 copy of the packed weights (see RnnGen.Numerics.BFloat16Weights).</summary>
-    public static string LinearBFloat16Name(int n, int k) => $"LinearBFloat16_{n}x{k}";
+    /// <summary><see cref="LinearName"/> reading a compact copy of the packed weights, generic over its format (see RnnGen.Numerics.ICompactPanels).</summary>
+    public static string LinearCompactName(int n, int k) => $"LinearCompact_{n}x{k}";
 
     public static string WeightGradientName(int n, int k) => $"AccumulateWeightGradient_{n}x{k}";
 
@@ -63,11 +63,23 @@ internal static class MatrixKernelEmitter
     /// <summary>The single-row product restricted to some hidden units of a G-gate layer (see <see cref="EmitUnits"/>).</summary>
     public static string UnitsName(int gates, int h, int k) => $"LinearUnits_{gates}x{h}x{k}";
 
-    /// <summary><see cref="UnitsName"/> reading a bfloat16 copy of the packed weights.</summary>
-    public static string UnitsBFloat16Name(int gates, int h, int k) => $"LinearUnitsBFloat16_{gates}x{h}x{k}";
+    /// <summary><see cref="LinearName"/> reading the weights of the format an inference path selects (see <see cref="EmitFormatDispatcher"/>).</summary>
+    public static string LinearInferenceName(int n, int k) => $"LinearInference_{n}x{k}";
 
-    /// <summary>The runtime's bfloat16 loads (see RnnGen.Numerics.BFloat16Weights).</summary>
-    private const string BFloat16Weights = "global::RnnGen.Numerics.BFloat16Weights";
+    /// <summary><see cref="UnitsName"/> reading the weights of the format an inference path selects.</summary>
+    public static string UnitsInferenceName(int gates, int h, int k) => $"LinearUnitsInference_{gates}x{h}x{k}";
+
+    /// <summary><see cref="UnitsName"/> reading a compact copy of the packed weights.</summary>
+    public static string UnitsCompactName(int gates, int h, int k) => $"LinearUnitsCompact_{gates}x{h}x{k}";
+
+    /// <summary>The type parameter of a compact kernel: the format of its weights.</summary>
+    private const string Format = "TWeights";
+
+    /// <summary>The type parameter list and constraint of a compact kernel.</summary>
+    private const string FormatConstraint = " where " + Format + " : struct, global::RnnGen.Numerics.ICompactPanels";
+
+    /// <summary>A compact kernel's parameters: the weights as bytes, and the per-column scales a scaled format multiplies by.</summary>
+    private const string CompactParameters = "ref float x, ref byte packed, ref float scale, ref float bias, ref float y";
 
     /// <summary>
     /// Rows of C per register tile: 6 at Vector256 (12 accumulators, two B vectors and a broadcast fill
@@ -78,8 +90,8 @@ internal static class MatrixKernelEmitter
     /// <summary>Vectors per row of a register tile.</summary>
     private static int TileVectors(VectorTier tier) => tier.IsScalar ? 4 : 2;
 
-    /// <summary>Every kernel of an N × K matrix; with <paramref name="bfloat16"/>, also the Linear that reads its bfloat16 copy.</summary>
-    public static void Emit(IndentedWriter w, int n, int k, bool bfloat16)
+    /// <summary>Every kernel of an N × K matrix; with <paramref name="compact"/>, also the Linear that reads its compact copies.</summary>
+    public static void Emit(IndentedWriter w, int n, int k, bool compact)
     {
         EmitPack(w, n, k);
 
@@ -96,9 +108,9 @@ internal static class MatrixKernelEmitter
                 C: "y", Bias: "bias"));
         }
 
-        if (bfloat16)
+        if (compact)
         {
-            EmitLinearBFloat16(w, n, k);
+            EmitLinearCompact(w, n, k);
         }
 
         EmitDispatcher(w, WeightGradientName(n, k), "ref float dy, ref float x, ref float dw, ref float db, int count, int rows", "ref dy, ref x, ref dw, ref db, count, rows",
@@ -130,32 +142,78 @@ internal static class MatrixKernelEmitter
         }
     }
 
-    /// <summary>Linear reading the bfloat16 copy of Wᵀ's panels (see RnnGen.Numerics.BFloat16Weights).</summary>
-    private static void EmitLinearBFloat16(IndentedWriter w, int n, int k)
+    /// <summary>
+    /// Linear reading a compact copy of Wᵀ's panels, one text for every compact format: the kernels are
+    /// generic over the format (a struct implementing RnnGen.Numerics.ICompactPanels), which gives the
+    /// size of an element, the widening loads and whether the sums are scaled per column.
+    /// </summary>
+    private static void EmitLinearCompact(IndentedWriter w, int n, int k)
     {
-        EmitDispatcher(w, LinearBFloat16Name(n, k), "ref float x, ref ushort packed, ref float bias, ref float y, int count", "ref x, ref packed, ref bias, ref y, count",
-            $"{LinearName(n, k)} with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.");
+        EmitDispatcher(w, $"{LinearCompactName(n, k)}<{Format}>", CompactParameters + ", int count", "ref x, ref packed, ref scale, ref bias, ref y, count",
+            $"{LinearName(n, k)} with Wᵀ read from a compact copy of its panels in the format {Format} (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.",
+            FormatConstraint);
         foreach (var tier in VectorTier.All)
         {
             EmitGemm(w, tier, new Gemm(
-                $"{LinearBFloat16Name(n, k)}_{tier.Name}(ref float x, ref ushort packed, ref float bias, ref float y, int count)",
-                $"y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of {PanelWidth} columns and widened exactly to float32.",
+                $"{LinearCompactName(n, k)}_{tier.Name}<{Format}>({CompactParameters}, int count){FormatConstraint}",
+                $"y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of {PanelWidth} columns and widened to float32.",
                 Rows: "count", Columns: n, Reduction: Code.Int(k), Chunk: 0,
                 A: "x", ARowStride: k, AReductionStride: 1,
                 B: "packed", BPackedRows: k, BStride: 0,
-                C: "y", Bias: "bias", BFloat16: true));
+                C: "y", Bias: "bias", Compact: true));
         }
+
+        EmitFormatDispatcher(w, LinearInferenceName(n, k), LinearName(n, k), LinearCompactName(n, k), "int count", "count");
+    }
+
+    /// <summary>
+    /// The product an inference path calls: one call whatever the format, which picks the float32
+    /// kernel or the compact one of that format (keeping the format's branches out of the callers,
+    /// whose size grows with the layers).
+    /// </summary>
+    private static void EmitFormatDispatcher(IndentedWriter w, string name, string float32, string compact, string rows, string rowArguments)
+    {
+        const string format = "global::RnnGen.WeightFormat";
+        w.Line($"/// <summary>{float32} reading the weights in <paramref name=\"format\"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>");
+        w.Line(Code.AggressiveInlining);
+        using (w.Open($"public static void {name}({format} format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, {rows})"))
+        {
+            w.Line($"if (format == {format}.BFloat16)");
+            using (w.Scope())
+            {
+                w.Line("// bfloat16 is not scaled: the bias stands in for the scales it never reads.");
+                w.Line($"{compact}<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, {rowArguments});");
+            }
+
+            w.Line($"else if (format == {format}.Int8)");
+            using (w.Scope())
+            {
+                w.Line($"{compact}<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, {rowArguments});");
+            }
+
+            w.Line("else");
+            using (w.Scope())
+            {
+                w.Line($"{float32}(ref x, ref At(ref packed, region), ref bias, ref y, {rowArguments});");
+            }
+        }
+
+        w.Line();
     }
 
     /// <summary>
     /// The entry point: picks the widest tier the hardware accelerates. IsHardwareAccelerated is a
     /// JIT-time constant, so the untaken branches are removed from the compiled code.
     /// </summary>
-    internal static void EmitDispatcher(IndentedWriter w, string name, string parameters, string arguments, string summary)
+    internal static void EmitDispatcher(IndentedWriter w, string name, string parameters, string arguments, string summary, string constraint = "")
     {
+        // A generic kernel's tiers take its type parameters after their tier's name.
+        int generic = name.IndexOf('<');
+        string typeArguments = generic < 0 ? "" : name.Substring(generic);
+        name = generic < 0 ? name : name.Substring(0, generic);
         w.Line($"/// <summary>{summary}</summary>");
         w.Line(Code.AggressiveInlining);
-        using (w.Open($"public static void {name}({parameters})"))
+        using (w.Open($"public static void {name}{typeArguments}({parameters}){constraint}"))
         {
             bool first = true;
             foreach (var tier in VectorTier.All)
@@ -165,7 +223,7 @@ internal static class MatrixKernelEmitter
                     w.Line("else");
                     using (w.Scope())
                     {
-                        w.Line($"{name}_{tier.Name}({arguments});");
+                        w.Line($"{name}_{tier.Name}{typeArguments}({arguments});");
                     }
                 }
                 else
@@ -173,7 +231,7 @@ internal static class MatrixKernelEmitter
                     w.Line($"{(first ? "if" : "else if")} ({tier.Condition})");
                     using (w.Scope())
                     {
-                        w.Line($"{name}_{tier.Name}({arguments});");
+                        w.Line($"{name}_{tier.Name}{typeArguments}({arguments});");
                     }
                 }
 
@@ -242,10 +300,17 @@ internal static class MatrixKernelEmitter
         string C, string? Bias,
         Action? Epilogue = null,
         bool TallTiles = false,
-        bool BFloat16 = false)
+        bool Compact = false)
     {
-        /// <summary>The C# type of one element of B: float, or the ushort bits of a bfloat16.</summary>
-        public string BType => BFloat16 ? "ushort" : "float";
+        /// <summary>The C# type B is addressed as: float, or the bytes of a compact format.</summary>
+        public string BType => Compact ? "byte" : "float";
+
+        /// <summary>"ref At(ref origin, offset)" into B, the offset in elements (bytes × the format's size in a compact kernel).</summary>
+        public string BAt(string origin, string offset) =>
+            !Compact ? $"ref At(ref {origin}, {offset})"
+            : offset == "0" ? $"ref {origin}"
+            : offset.Contains(" ") ? $"ref At(ref {origin}, ({offset}) * {Format}.Size)"
+            : $"ref At(ref {origin}, {offset} * {Format}.Size)";
     }
 
     // TallTiles: 8-row tiles at Vector512 (16 accumulators of the 32 registers) instead of 4. The weight
@@ -333,7 +398,7 @@ internal static class MatrixKernelEmitter
                 w.Line($"// Tiles of {rowBlock} rows × {tileWidth} columns; each B slice is reused by every row block.");
                 foreach (var segment in segments)
                 {
-                    EmitColumns(w, tier, g.B, g.BType, segment, tileWidth, 1, pieces =>
+                    EmitColumns(w, tier, g, segment, tileWidth, 1, pieces =>
                     {
                         using (w.Open($"for (int m = 0; m < {blockedRows}; m += {rowBlock})"))
                         {
@@ -358,6 +423,10 @@ internal static class MatrixKernelEmitter
 
             chunk?.Dispose();
             g.Epilogue?.Invoke();
+            if (g.Compact)
+            {
+                EmitRescale(w, "ref y", "ref scale", "ref bias", Code.Int(g.Columns), g.Rows, Code.Int(g.Columns), "0");
+            }
         }
 
         w.Line();
@@ -447,7 +516,7 @@ internal static class MatrixKernelEmitter
         };
         foreach (var segment in segments)
         {
-            EmitColumns(w, tier, g.B, g.BType, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
+            EmitColumns(w, tier, g, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
         }
     }
 
@@ -455,7 +524,7 @@ internal static class MatrixKernelEmitter
     /// Covers a segment's columns with tiles: a loop over groups of <paramref name="tilesPerGroup"/>
     /// whole tiles, the whole tiles left over, then the narrower tail pieces at constant offsets.
     /// </summary>
-    private static void EmitColumns(IndentedWriter w, VectorTier tier, string b, string bType, Segment segment, int tileWidth, int tilesPerGroup, Action<IReadOnlyList<Piece>> body)
+    private static void EmitColumns(IndentedWriter w, VectorTier tier, Gemm g, Segment segment, int tileWidth, int tilesPerGroup, Action<IReadOnlyList<Piece>> body)
     {
         int length = segment.End - segment.Start;
         int wholeEnd = segment.Start + (length - (length % tileWidth));
@@ -472,7 +541,7 @@ internal static class MatrixKernelEmitter
                 {
                     string tileStart = once ? Code.Int(segment.Start + ((long)t * tileWidth)) : t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
                     string bTile = "b" + Code.Int(t);
-                    w.Line($"ref {bType} {bTile} = ref At(ref {b}, {segment.BOffset(tileStart)});");
+                    w.Line($"ref {g.BType} {bTile} = {g.BAt(g.B, segment.BOffset(tileStart))};");
                     for (int v = 0; v < tileWidth; v += tier.Width)
                     {
                         pieces.Add(new Piece(tier, bTile, Code.Int(v), Code.Offset(v, tileStart)));
@@ -517,7 +586,7 @@ internal static class MatrixKernelEmitter
                     {
                         bRef = "b" + Code.Int(runs.Count);
                         runs.Add(runStart, bRef);
-                        w.Line($"ref {bType} {bRef} = ref At(ref {b}, {segment.BOffset(Code.Int(runStart))});");
+                        w.Line($"ref {g.BType} {bRef} = {g.BAt(g.B, segment.BOffset(Code.Int(runStart)))};");
                     }
 
                     pieces.Add(new Piece(pieceTier, bRef, Code.Int(column - runStart), Code.Int(column)));
@@ -540,24 +609,26 @@ internal static class MatrixKernelEmitter
     /// panel of packed Wᵀ. Each element is the same chain of fused multiply–adds over k in order as in
     /// <c>Linear</c>, so any split gives the bits of the whole product.
     /// </remarks>
-    public static void EmitUnits(IndentedWriter w, int gates, int h, int k, bool bfloat16 = false)
+    public static void EmitUnits(IndentedWriter w, int gates, int h, int k, bool compact = false)
     {
         int n = gates * h;
-        string name = bfloat16 ? UnitsBFloat16Name(gates, h, k) : UnitsName(gates, h, k);
-        string bType = bfloat16 ? "ushort" : "float";
-        EmitDispatcher(w, name, $"ref float x, ref {bType} packed, ref float bias, ref float y, int start, int end", "ref x, ref packed, ref bias, ref y, start, end",
-            bfloat16 ? $"{UnitsName(gates, h, k)} with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack)." :
+        string name = compact ? UnitsCompactName(gates, h, k) : UnitsName(gates, h, k);
+        string typeArguments = compact ? $"<{Format}>" : "";
+        string constraint = compact ? FormatConstraint : "";
+        string parameters = compact ? CompactParameters : "ref float x, ref float packed, ref float bias, ref float y";
+        EmitDispatcher(w, name + typeArguments, parameters + ", int start, int end", compact ? "ref x, ref packed, ref scale, ref bias, ref y, start, end" : "ref x, ref packed, ref bias, ref y, start, end",
+            compact ? $"{UnitsName(gates, h, k)} with Wᵀ read from a compact copy of its panels in the format {Format} (see {LinearCompactName(n, k)})." :
             gates == 1
                 ? $"y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start is a multiple of {PanelWidth}, and so is end unless it is {n}."
-                : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.");
+                : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.", constraint);
         foreach (var tier in VectorTier.All)
         {
             var g = new Gemm(
-                $"{name}_{tier.Name}(ref float x, ref {bType} packed, ref float bias, ref float y, int start, int end)",
+                $"{name}_{tier.Name}{typeArguments}({parameters}, int start, int end){constraint}",
                 "", Rows: "1", Columns: n, Reduction: Code.Int(k), Chunk: 0,
                 A: "x", ARowStride: k, AReductionStride: 1,
                 B: "packed", BPackedRows: k, BStride: 0,
-                C: "y", Bias: "bias", BFloat16: bfloat16);
+                C: "y", Bias: "bias", Compact: compact);
             w.Line(Code.AggressiveOptimization);
             w.Line($"private static void {g.Signature}");
             using (w.Scope())
@@ -565,6 +636,10 @@ internal static class MatrixKernelEmitter
                 w.Line(gates == 1
                     ? "// y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels."
                     : $"// y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·Wᵀ[k, g·{h} + u]: for units [start, end), the same columns of every gate's block of Wᵀ.");
+                if (compact)
+                {
+                    w.Line($"// (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)");
+                }
                 int fullEnd = h - (h % PanelWidth);
                 string limit = "end";
                 if (fullEnd < h)
@@ -592,12 +667,23 @@ internal static class MatrixKernelEmitter
                     using (w.Scope())
                     {
                         var tail = new Segment(fullEnd, h, h - fullEnd, h - fullEnd, c => int.TryParse(c, out int column) ? Code.Int(((long)fullEnd * k) + (column - fullEnd)) : $"{Code.Int((long)fullEnd * k)} + ({c}) - {Code.Int(fullEnd)}");
-                        EmitColumns(w, tier, g.B, g.BType, tail, TileVectors(tier) * tier.Width, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, tail.BRowStride, "0", g.Reduction, firstRow: true));
+                        EmitColumns(w, tier, g, tail, TileVectors(tier) * tier.Width, SingleRowTiles, pieces => EmitTile(w, g, 1, pieces, tail.BRowStride, "0", g.Reduction, firstRow: true));
                     }
+                }
+
+                if (compact)
+                {
+                    // Units [start, end) of each gate: gate g's columns g·h + u, scales and biases alike.
+                    EmitRescale(w, "ref At(ref y, start)", "ref At(ref scale, start)", "ref At(ref bias, start)", "end - start", Code.Int(gates), Code.Int(h), Code.Int(h));
                 }
             }
 
             w.Line();
+        }
+
+        if (compact)
+        {
+            EmitFormatDispatcher(w, UnitsInferenceName(gates, h, k), UnitsName(gates, h, k), UnitsCompactName(gates, h, k), "int start, int end", "start, end");
         }
     }
 
@@ -620,8 +706,8 @@ internal static class MatrixKernelEmitter
                     string panelStart = perPanel == PanelWidth ? "u" : $"(u & ~{PanelWidth - 1})";
                     string offset = first == 0 ? $"{panelStart} * {Code.Int(k)}" : $"({Code.Int(first)} + {panelStart}) * {Code.Int(k)}";
                     w.Line(perPanel == PanelWidth
-                        ? $"ref {g.BType} {bRef} = ref At(ref {g.B}, {offset});"
-                        : $"ref {g.BType} {bRef} = ref At(ref {g.B}, {offset} + (u & {PanelWidth - 1}));");
+                        ? $"ref {g.BType} {bRef} = {g.BAt(g.B, offset)};"
+                        : $"ref {g.BType} {bRef} = {g.BAt(g.B, $"{offset} + (u & {PanelWidth - 1})")};");
                     for (int v = 0; v < perPanel; v += tier.Width)
                     {
                         pieces.Add(new Piece(tier, bRef, Code.Int(v), Code.Offset((long)gate * h + ((long)panel * PanelWidth) + v, "u")));
@@ -665,7 +751,9 @@ internal static class MatrixKernelEmitter
                 var piece = pieces[p];
                 string init = g.Bias is null
                     ? piece.Tier.Load("c" + i, piece.CColumn)
-                    : i == 0 ? piece.Tier.Load(g.Bias, piece.CColumn) : $"acc0_{p}";
+                    : i > 0 ? $"acc0_{p}"
+                    : g.Compact ? $"{Format}.Scaled ? default : {piece.Tier.Load(g.Bias, piece.CColumn)}"
+                    : piece.Tier.Load(g.Bias, piece.CColumn);
                 w.Line($"var acc{i}_{p} = {init};");
             }
         }
@@ -676,11 +764,11 @@ internal static class MatrixKernelEmitter
         {
             foreach (string bRow in rowRefs)
             {
-                w.Line($"ref {g.BType} {bRow}r = ref At(ref {bRow}, r * {Code.Int(bRowStride)});");
+                w.Line($"ref {g.BType} {bRow}r = {g.BAt(bRow, $"r * {Code.Int(bRowStride)}")};");
             }
 
             string aIndex = g.AReductionStride == 1 ? "r" : $"r * {Code.Int(g.AReductionStride)}";
-            if (g.BFloat16 && rows == 1)
+            if (g.Compact && rows == 1)
             {
                 // A single row spans several tiles: its broadcast first, then each load of B straight into
                 // its multiply–adds, so a widened vector lives for two instructions and the accumulators,
@@ -688,7 +776,7 @@ internal static class MatrixKernelEmitter
                 // float32 kernel folds its loads into the multiply–adds instead). Each accumulator's chain
                 // over r is unchanged.
                 EmitBroadcasts(w, tiers, 0, aIndex);
-                foreach (var (load, loaded) in BFloat16Loads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                foreach (var (load, loaded) in CompactLoads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
                 {
                     w.Line(load);
                     foreach (int p in loaded)
@@ -697,28 +785,22 @@ internal static class MatrixKernelEmitter
                     }
                 }
             }
-            else if (g.BFloat16)
-            {
-                // A taller tile's B vectors (one tile: two) are widened first and feed every row.
-                foreach (var (load, _) in BFloat16Loads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
-                {
-                    w.Line(load);
-                }
-
-                for (int i = 0; i < rows; i++)
-                {
-                    EmitBroadcasts(w, tiers, i, aIndex);
-                    for (int p = 0; p < pieces.Count; p++)
-                    {
-                        EmitMultiplyAdd(w, pieces[p], i, p);
-                    }
-                }
-            }
             else
             {
-                for (int p = 0; p < pieces.Count; p++)
+                // A taller tile's B vectors are loaded (a compact tile's widened) first and feed every row.
+                if (g.Compact)
                 {
-                    w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+                    foreach (var (load, _) in CompactLoads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                    {
+                        w.Line(load);
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < pieces.Count; p++)
+                    {
+                        w.Line($"var b{p}_ = {pieces[p].Tier.Load(pieces[p].BRow + "r", pieces[p].BColumn)};");
+                    }
                 }
 
                 for (int i = 0; i < rows; i++)
@@ -738,6 +820,21 @@ internal static class MatrixKernelEmitter
             {
                 w.Line(pieces[p].Tier.Store($"acc{i}_{p}", "c" + i, pieces[p].CColumn));
             }
+        }
+    }
+
+    /// <summary>
+    /// A compact kernel's last pass when its format is scaled: the tiles summed x·q from zero, and
+    /// y = bias + scale·Σ is applied here, once, to <paramref name="columns"/> columns of each of
+    /// <paramref name="rows"/> rows (see RnnGen.Numerics.ICompactPanels.Rescale).
+    /// </summary>
+    private static void EmitRescale(IndentedWriter w, string y, string scale, string bias, string columns, string rows, string yRowStride, string scaleRowStride)
+    {
+        w.Line($"if ({Format}.Scaled)");
+        using (w.Scope())
+        {
+            w.Line("// y = bias + scale·Σ: the sums ran over the quantized weights from zero.");
+            w.Line($"{Format}.Rescale({y}, {scale}, {bias}, {columns}, {rows}, {yRowStride}, {scaleRowStride});");
         }
     }
 
@@ -762,18 +859,18 @@ internal static class MatrixKernelEmitter
     }
 
     /// <summary>
-    /// The loads of a tile row's B vectors from bfloat16 weights, each with the pieces it gives. In a whole
+    /// The loads of a tile row's B vectors from compact weights, each with the pieces it gives. In a whole
     /// panel (<paramref name="paired"/>) the pieces come in pairs of columns c and c + W, c a multiple of
-    /// 2W, which one load of W words gives (the low and the high halves, see
-    /// RnnGen.Numerics.BFloat16Weights); elsewhere each piece widens its own values.
+    /// 2W, which the format loads together (bfloat16: one load of W words, the low and the high halves;
+    /// see RnnGen.Numerics.BFloat16Weights); elsewhere each piece widens its own values.
     /// </summary>
-    private static IEnumerable<(string Load, int[] Pieces)> BFloat16Loads(IReadOnlyList<Piece> pieces, bool paired)
+    private static IEnumerable<(string Load, int[] Pieces)> CompactLoads(IReadOnlyList<Piece> pieces, bool paired)
     {
         if (!paired || pieces[0].Tier.IsScalar)
         {
             for (int p = 0; p < pieces.Count; p++)
             {
-                yield return ($"var b{p}_ = {BFloat16Weights}.Load{pieces[p].Tier.Name}(ref At(ref {pieces[p].BRow}r, {pieces[p].BColumn}));", [p]);
+                yield return ($"var b{p}_ = {Format}.Load{pieces[p].Tier.Name}({CompactAt(pieces[p].BRow + "r", pieces[p].BColumn)});", [p]);
             }
 
             yield break;
@@ -783,7 +880,7 @@ internal static class MatrixKernelEmitter
         {
             var low = pieces[p];
             int width = low.Tier.Width;
-            // The layout BFloat16Weights.Pack writes for whole panels holds only such pairs: anything else is an emitter bug.
+            // The layout of whole panels pairs only such columns: anything else is an emitter bug.
             if (p + 1 >= pieces.Count
                 || pieces[p + 1].BRow != low.BRow
                 || pieces[p + 1].Tier != low.Tier
@@ -791,12 +888,16 @@ internal static class MatrixKernelEmitter
                 || column % (2 * width) != 0
                 || pieces[p + 1].BColumn != Code.Int(column + width))
             {
-                throw new InvalidOperationException($"bfloat16 pieces {p} and {p + 1} are not a pair of columns c, c + {width}.");
+                throw new InvalidOperationException($"compact pieces {p} and {p + 1} are not a pair of columns c, c + {width}.");
             }
 
-            yield return ($"{BFloat16Weights}.LoadPairs{low.Tier.Name}(ref At(ref {low.BRow}r, {low.BColumn}), out var b{p}_, out var b{p + 1}_);", [p, p + 1]);
+            yield return ($"{Format}.LoadPairs{low.Tier.Name}({CompactAt(low.BRow + "r", low.BColumn)}, out var b{p}_, out var b{p + 1}_);", [p, p + 1]);
         }
     }
+
+    /// <summary>"ref At(ref origin, column · size)": a column of a compact row.</summary>
+    private static string CompactAt(string origin, string column) =>
+        column == "0" ? $"ref {origin}" : $"ref At(ref {origin}, {column} * {Format}.Size)";
 
     /// <summary>
     /// db[n] += Σ_c dy[c, n] for n &lt; rows: four vectors of columns at a time (four independent

@@ -276,7 +276,7 @@ internal static partial class ModelEmitter
         w.Line(plan.ManyToOne
             ? "/// <param name=\"outputGradients\">d(loss)/d(outputs), [BatchSize, OutputSize]; rows of sequences of length 0 are not read.</param>"
             : "/// <param name=\"outputGradients\">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>");
-        w.Line($"/// <exception cref=\"{Sys}InvalidOperationException\">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>");
+        w.Line($"/// <exception cref=\"{Sys}InvalidOperationException\">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read compact weights (see InferenceWeights).</exception>");
         w.Line(GeneratedCode);
         using (w.Open($"public void Backward({Sys}ReadOnlySpan<float> outputGradients)"))
         {
@@ -287,10 +287,10 @@ internal static partial class ModelEmitter
                 w.Line($"throw new {Sys}InvalidOperationException(\"Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.\");");
             }
 
-            w.Line("if (_forwardBFloat16)");
+            w.Line($"if (_forwardFormat != {Rt}WeightFormat.Float32)");
             using (w.Scope())
             {
-                w.Line($"throw new {Sys}InvalidOperationException(\"Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.\");");
+                w.Line($"throw new {Sys}InvalidOperationException($\"Backward needs a float32 forward pass, but the last Forward read {{_forwardFormat}} weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.\");");
             }
 
             w.Line("if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)");

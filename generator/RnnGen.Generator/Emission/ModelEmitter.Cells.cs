@@ -16,64 +16,51 @@ internal static partial class ModelEmitter
     private static (string Packed, string Bias, string Weight) GroupArguments(StagePlan s, ProductGroup g) =>
         (U("q", "Layout." + s.PackedGroups[g.Index].Name), g.HasBias ? U("p", GroupBiasAt(s, g)) : U("q", "Layout.PackedZeros"), U("p", GroupWeightAt(s, g)));
 
-    /// <summary>"Layout.Packed_…": the packed weights of a product group (the same offset in the bfloat16 copy).</summary>
+    /// <summary>"Layout.Packed_…": the packed weights of a product group (the same element offset in a compact copy).</summary>
     private static string GroupPackedRegion(StagePlan s, ProductGroup g) => "Layout." + s.PackedGroups[g.Index].Name;
 
     /// <summary>
     /// The locals the products of an inference path read their weights through, after "ref float q":
-    /// bf16 says whether <c>InferenceWeights</c> selects the bfloat16 copy, and q16 is that copy (q
-    /// itself, never read as such, when it does not).
+    /// format is the <c>WeightFormat</c> they read, qc the bytes of its compact copy and qs the int8 copy's
+    /// scales (both q itself, never read as such, when the format does not use them).
     /// </summary>
     private static void DeclareInferenceWeights(IndentedWriter w, bool forward = false)
     {
         if (forward)
         {
-            w.Line("// The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.");
-            w.Line("bool bf16 = _forwardBFloat16;");
+            w.Line("// The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.");
+            w.Line("var format = _forwardFormat;");
         }
         else
         {
-            w.Line("// The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.");
-            w.Line($"bool bf16 = _inferenceWeights == {Rt}WeightFormat.BFloat16;");
+            w.Line("// The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.");
+            w.Line("var format = _inferenceWeights;");
         }
 
-        w.Line($"ref ushort q16 = ref {Code.Unsafe}.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);");
+        w.Line($"ref float compact = ref format != {Rt}WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;");
+        w.Line($"ref byte qc = ref {Code.Unsafe}.As<float, byte>(ref compact);");
+        w.Line($"ref float qs = ref format == {Rt}WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;");
     }
 
     /// <summary>
     /// One product y = x·Wᵀ + b reading the packed weights at <paramref name="region"/>: in an inference
-    /// path (<paramref name="inference"/>), from the bfloat16 copy when bf16 is set (see
+    /// path (<paramref name="inference"/>), from the compact copy of the format it reads (see
     /// <see cref="DeclareInferenceWeights"/>); otherwise from the float32 panels.
     /// </summary>
-    private static void EmitProduct(IndentedWriter w, bool inference, string kernel, string kernelBFloat16, string x, string region, string bias, string y, string rows)
+    private static void EmitProduct(IndentedWriter w, bool inference, string kernel, string kernelInference, string x, string region, string bias, string y, string rows)
     {
-        string float32 = $"Kernels.{kernel}({x}, {U("q", region)}, {bias}, {y}, {rows});";
-        if (!inference)
-        {
-            w.Line(float32);
-            return;
-        }
-
-        w.Line("if (bf16)");
-        using (w.Scope())
-        {
-            w.Line($"Kernels.{kernelBFloat16}({x}, {U("q16", region)}, {bias}, {y}, {rows});");
-        }
-
-        w.Line("else");
-        using (w.Scope())
-        {
-            w.Line(float32);
-        }
+        w.Line(inference
+            ? $"Kernels.{kernelInference}(format, {x}, ref q, ref qc, ref qs, {region}, {region}Scales, {bias}, {y}, {rows});"
+            : $"Kernels.{kernel}({x}, {U("q", region)}, {bias}, {y}, {rows});");
     }
 
     /// <summary>A whole product (<c>Linear</c>) of an N × K matrix, see <see cref="EmitProduct"/>.</summary>
     private static void EmitLinear(IndentedWriter w, bool inference, int n, int k, string x, string region, string bias, string y, string rows) =>
-        EmitProduct(w, inference, MatrixKernelEmitter.LinearName(n, k), MatrixKernelEmitter.LinearBFloat16Name(n, k), x, region, bias, y, rows);
+        EmitProduct(w, inference, MatrixKernelEmitter.LinearName(n, k), MatrixKernelEmitter.LinearInferenceName(n, k), x, region, bias, y, rows);
 
     /// <summary>The hidden units [u0, u1) of a product (<c>LinearUnits</c>), see <see cref="EmitProduct"/>.</summary>
     private static void EmitLinearUnits(IndentedWriter w, bool inference, int gates, int h, int k, string x, string region, string bias, string y) =>
-        EmitProduct(w, inference, MatrixKernelEmitter.UnitsName(gates, h, k), MatrixKernelEmitter.UnitsBFloat16Name(gates, h, k), x, region, bias, y, "u0, u1");
+        EmitProduct(w, inference, MatrixKernelEmitter.UnitsName(gates, h, k), MatrixKernelEmitter.UnitsInferenceName(gates, h, k), x, region, bias, y, "u0, u1");
 
     /// <summary>"Layout.w" (+ the offset of the group's first block): where a product group's weights start.</summary>
     private static string GroupWeightAt(StagePlan s, ProductGroup g) =>

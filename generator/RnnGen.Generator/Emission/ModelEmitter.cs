@@ -88,7 +88,7 @@ internal static partial class ModelEmitter
         return w.ToString();
     }
 
-    /// <summary>The packed matrices the per-step products of Step read (N, K, packed region): those with a bfloat16 copy.</summary>
+    /// <summary>The packed matrices the per-step products of Step read (N, K, packed region): those with compact copies.</summary>
     private static System.Collections.Generic.IEnumerable<(int N, int K, string Region)> InferenceMatrices(ModelPlan plan)
     {
         foreach (var stage in plan.Stages)
@@ -114,9 +114,9 @@ internal static partial class ModelEmitter
         w.Line(Code.AggressiveInlining);
         w.Line($"public static ref float At(ref float origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
         w.Line();
-        w.Line("/// <summary>The bfloat16 <paramref name=\"offset\"/> elements past <paramref name=\"origin\"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>");
+        w.Line("/// <summary>The byte <paramref name=\"offset\"/> bytes past <paramref name=\"origin\"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>");
         w.Line(Code.AggressiveInlining);
-        w.Line($"public static ref ushort At(ref ushort origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
+        w.Line($"public static ref byte At(ref byte origin, int offset) => ref {Code.Unsafe}.Add(ref origin, offset);");
         w.Line();
         var shapes = new SortedSet<(int N, int K)>();
         foreach (var stage in plan.Stages)
@@ -148,7 +148,7 @@ internal static partial class ModelEmitter
         {
             w.Line($"// ---- {n} × {k} weight matrix ----");
             w.Line();
-            MatrixKernelEmitter.Emit(w, n, k, bfloat16: compact.Contains((n, k)));
+            MatrixKernelEmitter.Emit(w, n, k, compact: compact.Contains((n, k)));
         }
 
         // One set of element-wise kernels per distinct cell and sizes.
@@ -188,8 +188,8 @@ internal static partial class ModelEmitter
                 w.Line($"// ---- {Code.Int(gates)} × {Code.Int(h)} units of a {Code.Int(gates * h)} × {Code.Int(k)} weight matrix, split by units ----");
                 w.Line();
                 MatrixKernelEmitter.EmitUnits(w, gates, h, k);
-                // A split Step or Forward reads the bfloat16 copy when InferenceWeights selects it.
-                MatrixKernelEmitter.EmitUnits(w, gates, h, k, bfloat16: true);
+                // A split Step or Forward reads a compact copy when InferenceWeights selects one.
+                MatrixKernelEmitter.EmitUnits(w, gates, h, k, compact: true);
             }
 
             foreach (var schedule in cells.Values)
@@ -335,12 +335,17 @@ internal static partial class ModelEmitter
         w.Line("private long _packedVersion = -1;");
         w.Line("/// <summary>The format of the weights Step reads (see InferenceWeights).</summary>");
         w.Line($"private {Rt}WeightFormat _inferenceWeights;");
-        w.Line("/// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>");
-        w.Line($"private {Rt}AlignedBuffer? _packedBFloat16;");
-        w.Line("/// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>");
-        w.Line("private long _packedBFloat16Version = -1;");
-        w.Line("/// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>");
-        w.Line("private bool _forwardBFloat16;");
+        w.Line("/// <summary>");
+        w.Line("/// The compact copy of _packed in the format _compactFormat, with the same element offsets (see RnnGen.Numerics.BFloat16Weights");
+        w.Line("/// and Int8Weights; the int8 copy's row scales follow its weights, at Layout.Int8Scales); allocated when a format is selected.");
+        w.Line("/// </summary>");
+        w.Line($"private {Rt}AlignedBuffer? _compactWeights;");
+        w.Line("/// <summary>The format _compactWeights holds (Float32 while there is none).</summary>");
+        w.Line($"private {Rt}WeightFormat _compactFormat;");
+        w.Line("/// <summary>The parameter buffer's Version that _compactWeights was derived from; −1 until the first pack.</summary>");
+        w.Line("private long _compactVersion = -1;");
+        w.Line("/// <summary>The weights the last forward pass read: InferenceWeights for a Forward, Float32 for training and Evaluate.</summary>");
+        w.Line($"private {Rt}WeightFormat _forwardFormat;");
         w.Line("/// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>");
         w.Line($"private {Rt}WorkerTeam? _team;");
         w.Line("private readonly global::System.Action<int> _forwardBody;");
@@ -595,7 +600,7 @@ internal static partial class ModelEmitter
             w.Line("_activations.Dispose();");
             w.Line("_stepScratch.Dispose();");
             w.Line("_packed.Dispose();");
-            w.Line("_packedBFloat16?.Dispose();");
+            w.Line("_compactWeights?.Dispose();");
             w.Line("_team?.Dispose();");
         }
 
@@ -680,13 +685,14 @@ internal static partial class ModelEmitter
         string streams = HasStreamBatch(plan) ? ", stream batches" : "";
         w.Line("/// <summary>");
         w.Line($"/// The format of the weights <see cref=\"{StepCref(plan)}\"/>{streams} and <c>Forward</c> read: <see cref=\"global::RnnGen.WeightFormat.Float32\"/>");
-        w.Line("/// (the default, the parameters themselves) or <see cref=\"global::RnnGen.WeightFormat.BFloat16\"/>, a copy with half");
-        w.Line("/// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.");
+        w.Line("/// (the default, the parameters themselves), <see cref=\"global::RnnGen.WeightFormat.BFloat16\"/> (a copy with half");
+        w.Line("/// the bytes) or <see cref=\"global::RnnGen.WeightFormat.Int8\"/> (a quarter of the bytes and a scale per row), a copy");
+        w.Line("/// made from the parameters like the packed float32 copy, and remade whenever they change.");
         w.Line("/// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,");
-        w.Line("/// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.");
+        w.Line("/// recurrent, attention query and dense head) are compacted, so Step still reproduces Forward bit for bit.");
         w.Line("/// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,");
-        w.Line("/// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed");
-        w.Line("/// weights' memory) once; stepping allocates nothing.");
+        w.Line("/// and Backward refuses a compact Forward. Selecting a compact format allocates its copy once (half or a");
+        w.Line("/// quarter of the packed weights' memory; the previous format's copy is released); stepping allocates nothing.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is not a defined format.</exception>");
         w.Line(GeneratedCode);
@@ -697,16 +703,21 @@ internal static partial class ModelEmitter
             using (w.Scope())
             {
                 w.Line("ThrowIfDisposed();");
-                w.Line($"if (value is not ({Rt}WeightFormat.Float32 or {Rt}WeightFormat.BFloat16))");
+                w.Line($"if (value is not ({Rt}WeightFormat.Float32 or {Rt}WeightFormat.BFloat16 or {Rt}WeightFormat.Int8))");
                 using (w.Scope())
                 {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"value\", value, \"InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.\");");
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"value\", value, \"InferenceWeights must be WeightFormat.Float32, WeightFormat.BFloat16 or WeightFormat.Int8.\");");
                 }
 
-                w.Line($"if (value == {Rt}WeightFormat.BFloat16 && _packedBFloat16 is null)");
+                w.Line($"if (value != {Rt}WeightFormat.Float32 && value != _compactFormat)");
                 using (w.Scope())
                 {
-                    w.Line($"_packedBFloat16 = new {Rt}AlignedBuffer((Layout.PackedLength + 1) / 2);");
+                    w.Line("// A new format's copy: allocated first, so a failure leaves the model as it was.");
+                    w.Line($"var copy = new {Rt}AlignedBuffer(value == {Rt}WeightFormat.BFloat16 ? (Layout.PackedLength + 1) / 2 : Layout.Int8Scales + Layout.ScalesLength);");
+                    w.Line("_compactWeights?.Dispose();");
+                    w.Line("_compactWeights = copy;");
+                    w.Line("_compactFormat = value;");
+                    w.Line("_compactVersion = -1;");
                 }
 
                 w.Line("_inferenceWeights = value;");
@@ -948,8 +959,8 @@ internal static partial class ModelEmitter
         w.Line("/// <param name=\"inference\">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>");
         using (w.Open($"private void RunForward({inputType} inputs, bool inference)"))
         {
-            w.Line($"_forwardBFloat16 = inference && _inferenceWeights == {Rt}WeightFormat.BFloat16;");
-            w.Line("if (_forwardBFloat16)");
+            w.Line($"_forwardFormat = inference ? _inferenceWeights : {Rt}WeightFormat.Float32;");
+            w.Line($"if (_forwardFormat != {Rt}WeightFormat.Float32)");
             using (w.Scope())
             {
                 w.Line("EnsureInferenceWeights();");
@@ -1165,13 +1176,13 @@ internal static partial class ModelEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32");
-        w.Line("/// weights if the parameters changed since the last copy.");
+        w.Line("/// EnsurePacked, then, when InferenceWeights selects a compact format, remakes its copy from the packed");
+        w.Line("/// float32 weights if the parameters changed since the last copy.");
         w.Line("/// </summary>");
         using (w.Open("private void EnsureInferenceWeights()"))
         {
             w.Line("EnsurePacked();");
-            w.Line($"if (_inferenceWeights != {Rt}WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)");
+            w.Line($"if (_inferenceWeights == {Rt}WeightFormat.Float32 || _compactVersion == _packedVersion)");
             using (w.Scope())
             {
                 w.Line("return;");
@@ -1179,13 +1190,29 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line("ref float q = ref _packed.Reference;");
-            w.Line($"ref ushort q16 = ref {Code.Unsafe}.As<float, ushort>(ref _packedBFloat16!.Reference);");
-            foreach (var (n, k, region) in InferenceMatrices(plan))
+            w.Line("ref float compact = ref _compactWeights!.Reference;");
+            w.Line($"if (_compactFormat == {Rt}WeightFormat.BFloat16)");
+            using (w.Scope())
             {
-                w.Line($"global::RnnGen.Numerics.BFloat16Weights.Pack({U("q", "Layout." + region)}, {U("q16", "Layout." + region)}, {Code.Int(n)}, {Code.Int(k)});");
+                w.Line($"ref ushort q16 = ref {Code.Unsafe}.As<float, ushort>(ref compact);");
+                foreach (var (n, k, region) in InferenceMatrices(plan))
+                {
+                    w.Line($"global::RnnGen.Numerics.BFloat16Weights.Pack({U("q", "Layout." + region)}, ref {Code.Unsafe}.Add(ref q16, Layout.{region}), {Code.Int(n)}, {Code.Int(k)});");
+                }
             }
 
-            w.Line("_packedBFloat16Version = _packedVersion;");
+            w.Line("else");
+            using (w.Scope())
+            {
+                w.Line($"ref sbyte q8 = ref {Code.Unsafe}.As<float, sbyte>(ref compact);");
+                w.Line("ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);");
+                foreach (var (n, k, region) in InferenceMatrices(plan))
+                {
+                    w.Line($"global::RnnGen.Numerics.Int8Weights.Pack({U("q", "Layout." + region)}, ref {Code.Unsafe}.Add(ref q8, Layout.{region}), {U("scales", $"Layout.{region}Scales")}, {Code.Int(n)}, {Code.Int(k)});");
+                }
+            }
+
+            w.Line("_compactVersion = _packedVersion;");
         }
 
         w.Line();
@@ -1713,6 +1740,19 @@ internal static partial class ModelEmitter
             w.Line($"public const int StepScratchLength = {Code.Int(plan.StepScratch.Length)};");
             w.Line($"public const int StateLength = {Code.Int(plan.StateLayout.Length)};");
             w.Line($"public const int PackedLength = {Code.Int(plan.Packed.Length)};");
+            w.Line();
+            w.Line("// The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.");
+            long bytes = plan.Packed.Length;
+            long scalesStart = ((bytes + 3) / 4 + 15) / 16 * 16;
+            w.Line($"public const int Int8Scales = {Code.Int(scalesStart)};");
+            long scale = 0;
+            foreach (var (n, _, region) in InferenceMatrices(plan))
+            {
+                w.Line($"public const int {region}Scales = {Code.Int(scale)}; // [{Code.Int(n)}]");
+                scale += n;
+            }
+
+            w.Line($"public const int ScalesLength = {Code.Int(scale)};");
         }
     }
 }

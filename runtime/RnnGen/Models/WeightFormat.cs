@@ -15,4 +15,12 @@ public enum WeightFormat
     /// 8 significant bits, so each weight is within 2⁻⁹ of its float32 value relative to it.
     /// </summary>
     BFloat16 = 1,
+
+    /// <summary>
+    /// 8-bit integers with one float32 scale per row of each weight matrix (symmetric, the row's largest
+    /// magnitude maps to 127): a quarter of the bytes per weight, each weight within half its row's
+    /// scale (1/254 of the row's largest weight) of its float32 value. The products run in float32:
+    /// y = s·(x·qᵀ) + b.
+    /// </summary>
+    Int8 = 2,
 }

@@ -18,9 +18,9 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+            public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
             // ---- 42 × 192 weight matrix ----
 
@@ -1505,36 +1505,36 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_42x192 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_42x192 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_42x192(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_42x192<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_42x192_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_42x192_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_42x192_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_42x192_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_42x192_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_42x192_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_42x192_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_42x192_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_42x192_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_42x192_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -1545,8 +1545,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1555,8 +1555,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1585,7 +1585,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 6144);
+                    ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -1596,9 +1596,9 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = At(ref bias, 40);
-                        var acc0_2 = At(ref bias, 41);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -1610,10 +1610,10 @@ namespace Samples
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 10);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1656,23 +1656,23 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1694,16 +1694,16 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1712,10 +1712,10 @@ namespace Samples
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1746,19 +1746,19 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1774,23 +1774,23 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1813,17 +1813,17 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
@@ -1831,22 +1831,22 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -1855,17 +1855,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_42x192_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_42x192_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -1880,8 +1885,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 168);
                         ref float a5 = ref At(ref a0, 960);
                         ref float c5 = ref At(ref c0, 210);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1894,8 +1899,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1936,7 +1941,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 6144);
+                    ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -1951,9 +1956,9 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 168);
                         ref float a5 = ref At(ref a0, 960);
                         ref float c5 = ref At(ref c0, 210);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = At(ref bias, 40);
-                        var acc0_2 = At(ref bias, 41);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -1971,10 +1976,10 @@ namespace Samples
                         var acc5_2 = acc0_2;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 10);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2034,23 +2039,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2072,16 +2077,16 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2090,10 +2095,10 @@ namespace Samples
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2127,23 +2132,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2165,16 +2170,16 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2183,10 +2188,10 @@ namespace Samples
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2217,26 +2222,26 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 16);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2260,23 +2265,23 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2299,22 +2304,22 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 16), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
@@ -2324,22 +2329,22 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2348,17 +2353,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_42x192_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_42x192_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -2369,8 +2379,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2379,8 +2389,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2409,7 +2419,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 6144);
+                    ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -2420,8 +2430,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2430,9 +2440,9 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 10);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2461,7 +2471,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 6144);
+                    ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 192);
@@ -2472,8 +2482,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 84);
                         ref float a3 = ref At(ref a0, 576);
                         ref float c3 = ref At(ref c0, 126);
-                        var acc0_0 = At(ref bias, 40);
-                        var acc0_1 = At(ref bias, 41);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 41);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2482,9 +2492,9 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 10);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2516,23 +2526,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 32; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2554,24 +2564,24 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2593,24 +2603,24 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(36));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
                             ref float a2 = ref At(ref a0, 384);
                             ref float c2 = ref At(ref c0, 84);
-                            var acc0_0 = At(ref bias, 40);
-                            var acc0_1 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2633,26 +2643,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 192 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 192 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2676,26 +2686,26 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             ref float a1 = ref At(ref a0, 192);
                             ref float c1 = ref At(ref c0, 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = At(ref bias, 40);
-                            var acc0_3 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 41);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2722,38 +2732,38 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 8);
-                            ref ushort b2 = ref At(ref packed, 16);
-                            ref ushort b3 = ref At(ref packed, 24);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 8 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 16 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 24 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -2767,25 +2777,25 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 6144);
+                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = At(ref bias, 40);
-                            var acc0_3 = At(ref bias, 41);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 10);
+                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector128(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -2795,77 +2805,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_42x192_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_42x192_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 32; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 192 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 192 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 192 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 192 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 192 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 192 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 192 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 192 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -2886,42 +2901,42 @@ namespace Samples
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 6144);
+                        ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 192);
                         ref float c0 = ref At(ref y, m * 42);
-                        var acc0_0 = At(ref bias, 32);
-                        var acc0_1 = At(ref bias, 33);
-                        var acc0_2 = At(ref bias, 34);
-                        var acc0_3 = At(ref bias, 35);
-                        var acc0_4 = At(ref bias, 36);
-                        var acc0_5 = At(ref bias, 37);
-                        var acc0_6 = At(ref bias, 38);
-                        var acc0_7 = At(ref bias, 39);
-                        var acc0_8 = At(ref bias, 40);
-                        var acc0_9 = At(ref bias, 41);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 32);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 33);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 34);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 35);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 36);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 37);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 38);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 39);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 41);
                         for (int r = 0; r < 192; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 10);
+                            ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                            var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b8_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
                         }
                         At(ref c0, 32) = acc0_0;
@@ -2935,6 +2950,30 @@ namespace Samples
                         At(ref c0, 40) = acc0_8;
                         At(ref c0, 41) = acc0_9;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
+                }
+            }
+
+            /// <summary>Linear_42x192 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_42x192(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_42x192<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_42x192<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_42x192(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -8068,37 +8107,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_64x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_64x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_64x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_64x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_64x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_64x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_64x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_64x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_64x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_64x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_64x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_64x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_64x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_64x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8109,8 +8148,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 192);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8119,8 +8158,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8155,18 +8194,18 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -8177,10 +8216,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8217,26 +8256,26 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8263,24 +8302,24 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
@@ -8291,17 +8330,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_64x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_64x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8316,8 +8360,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 256);
                         ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 320);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8330,8 +8374,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8379,23 +8423,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8423,23 +8467,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8465,26 +8509,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8511,38 +8555,38 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 16);
-                            ref ushort b2 = ref At(ref packed, 4096);
-                            ref ushort b3 = ref At(ref packed, 4112);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 4112 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -8557,17 +8601,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_64x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_64x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8578,8 +8627,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 128);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 192);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8588,8 +8637,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8625,23 +8674,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8667,26 +8716,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8714,38 +8763,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 128 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -8760,77 +8809,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_64x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_64x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 128 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 128 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 64);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -8850,6 +8904,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                }
+            }
+
+            /// <summary>Linear_64x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_64x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_64x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_64x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_64x128(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -11439,37 +11517,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_512x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_512x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_512x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_512x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_512x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -11480,8 +11558,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11490,8 +11568,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -11527,18 +11605,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -11549,10 +11627,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -11590,26 +11668,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -11637,38 +11715,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -11683,17 +11761,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -11708,8 +11791,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 2048);
                         ref float a5 = ref At(ref a0, 160);
                         ref float c5 = ref At(ref c0, 2560);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11722,8 +11805,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11771,23 +11854,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11815,23 +11898,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11857,26 +11940,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11904,38 +11987,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -11950,17 +12033,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -11971,8 +12059,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11981,8 +12069,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -12018,23 +12106,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -12060,26 +12148,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -12107,38 +12195,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 32 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -12153,77 +12241,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 512; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 32 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 32 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -12243,6 +12336,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
+            }
+
+            /// <summary>Linear_512x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_512x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_512x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_512x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_512x32(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -14700,37 +14817,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_512x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_512x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_512x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_512x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_512x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -14741,8 +14858,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -14751,8 +14868,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14788,18 +14905,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -14810,10 +14927,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14851,26 +14968,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14898,38 +15015,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 128 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 128 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -14944,17 +15061,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -14969,8 +15091,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 2048);
                         ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 2560);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -14983,8 +15105,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -15032,23 +15154,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -15076,23 +15198,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -15118,26 +15240,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -15165,38 +15287,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 128 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -15211,17 +15333,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -15232,8 +15359,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -15242,8 +15369,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15279,23 +15406,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15321,26 +15448,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15368,38 +15495,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 128 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -15414,77 +15541,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 512; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 128 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 128 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -15504,6 +15636,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
+            }
+
+            /// <summary>Linear_512x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_512x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_512x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_512x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_512x128(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 

@@ -49,12 +49,17 @@ namespace Samples
         private long _packedVersion = -1;
         /// <summary>The format of the weights Step reads (see InferenceWeights).</summary>
         private global::RnnGen.WeightFormat _inferenceWeights;
-        /// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>
-        private global::RnnGen.AlignedBuffer? _packedBFloat16;
-        /// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>
-        private long _packedBFloat16Version = -1;
-        /// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>
-        private bool _forwardBFloat16;
+        /// <summary>
+        /// The compact copy of _packed in the format _compactFormat, with the same element offsets (see RnnGen.Numerics.BFloat16Weights
+        /// and Int8Weights; the int8 copy's row scales follow its weights, at Layout.Int8Scales); allocated when a format is selected.
+        /// </summary>
+        private global::RnnGen.AlignedBuffer? _compactWeights;
+        /// <summary>The format _compactWeights holds (Float32 while there is none).</summary>
+        private global::RnnGen.WeightFormat _compactFormat;
+        /// <summary>The parameter buffer's Version that _compactWeights was derived from; −1 until the first pack.</summary>
+        private long _compactVersion = -1;
+        /// <summary>The weights the last forward pass read: InferenceWeights for a Forward, Float32 for training and Evaluate.</summary>
+        private global::RnnGen.WeightFormat _forwardFormat;
         /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
         private global::RnnGen.WorkerTeam? _team;
         private readonly global::System.Action<int> _forwardBody;
@@ -196,13 +201,14 @@ namespace Samples
 
         /// <summary>
         /// The format of the weights <see cref="Step"/> and <c>Forward</c> read: <see cref="global::RnnGen.WeightFormat.Float32"/>
-        /// (the default, the parameters themselves) or <see cref="global::RnnGen.WeightFormat.BFloat16"/>, a copy with half
-        /// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.
+        /// (the default, the parameters themselves), <see cref="global::RnnGen.WeightFormat.BFloat16"/> (a copy with half
+        /// the bytes) or <see cref="global::RnnGen.WeightFormat.Int8"/> (a quarter of the bytes and a scale per row), a copy
+        /// made from the parameters like the packed float32 copy, and remade whenever they change.
         /// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,
-        /// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.
+        /// recurrent, attention query and dense head) are compacted, so Step still reproduces Forward bit for bit.
         /// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,
-        /// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed
-        /// weights' memory) once; stepping allocates nothing.
+        /// and Backward refuses a compact Forward. Selecting a compact format allocates its copy once (half or a
+        /// quarter of the packed weights' memory; the previous format's copy is released); stepping allocates nothing.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a defined format.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
@@ -212,13 +218,18 @@ namespace Samples
             set
             {
                 ThrowIfDisposed();
-                if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16))
+                if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16 or global::RnnGen.WeightFormat.Int8))
                 {
-                    throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.");
+                    throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32, WeightFormat.BFloat16 or WeightFormat.Int8.");
                 }
-                if (value == global::RnnGen.WeightFormat.BFloat16 && _packedBFloat16 is null)
+                if (value != global::RnnGen.WeightFormat.Float32 && value != _compactFormat)
                 {
-                    _packedBFloat16 = new global::RnnGen.AlignedBuffer((Layout.PackedLength + 1) / 2);
+                    // A new format's copy: allocated first, so a failure leaves the model as it was.
+                    var copy = new global::RnnGen.AlignedBuffer(value == global::RnnGen.WeightFormat.BFloat16 ? (Layout.PackedLength + 1) / 2 : Layout.Int8Scales + Layout.ScalesLength);
+                    _compactWeights?.Dispose();
+                    _compactWeights = copy;
+                    _compactFormat = value;
+                    _compactVersion = -1;
                 }
                 _inferenceWeights = value;
             }
@@ -401,7 +412,7 @@ namespace Samples
         /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
         /// </summary>
         /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
-        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read compact weights (see InferenceWeights).</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Backward(global::System.ReadOnlySpan<float> outputGradients)
         {
@@ -410,9 +421,9 @@ namespace Samples
             {
                 throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
             }
-            if (_forwardBFloat16)
+            if (_forwardFormat != global::RnnGen.WeightFormat.Float32)
             {
-                throw new global::System.InvalidOperationException("Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
+                throw new global::System.InvalidOperationException($"Backward needs a float32 forward pass, but the last Forward read {_forwardFormat} weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
             }
             if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
             {
@@ -589,7 +600,7 @@ namespace Samples
             _activations.Dispose();
             _stepScratch.Dispose();
             _packed.Dispose();
-            _packedBFloat16?.Dispose();
+            _compactWeights?.Dispose();
             _team?.Dispose();
         }
 
@@ -945,31 +956,19 @@ namespace Samples
             EnsureInferenceWeights();
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
-            // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
-            bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
-            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+            // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.
+            var format = _inferenceWeights;
+            ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+            ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+            ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
             ref float s = ref state.Buffer.Reference;
             ref float scratch = ref _stepScratch.Reference;
             // x = E[token]: the embedding row is read in place
             ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 32));
 
             // lstm layer 0 (LSTM 32 → 128): input and hidden projections, then the cell, updating the state in place
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_512x32(ref x, ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            }
-            else
-            {
-                Kernels.Linear_512x32(ref x, ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-            }
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            }
-            else
-            {
-                Kernels.Linear_512x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-            }
+            Kernels.LinearInference_512x32(format, ref x, ref q, ref qc, ref qs, Layout.Packed_lstm_weight_ih_l0, Layout.Packed_lstm_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+            Kernels.LinearInference_512x128(format, ref Kernels.At(ref s, Layout.State0H), ref q, ref qc, ref qs, Layout.Packed_lstm_weight_hh_l0, Layout.Packed_lstm_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
             Kernels.LstmForward_H128(
                 ref Kernels.At(ref s, Layout.State0C), // cPrev
                 ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -987,14 +986,7 @@ namespace Samples
                 throw new global::System.InvalidOperationException("The state has no memory: call SetMemory before Step.");
             }
             ref float a = ref _activations.Reference;
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_64x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref scratch, Layout.StepQuery), 1);
-            }
-            else
-            {
-                Kernels.Linear_64x128(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref scratch, Layout.StepQuery), 1);
-            }
+            Kernels.LinearInference_64x128(format, ref Kernels.At(ref s, Layout.State0H), ref q, ref qc, ref qs, Layout.Packed_attention_query_weight, Layout.Packed_attention_query_weightScales, ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref scratch, Layout.StepQuery), 1);
             var headInput = _stepScratch.AsSpan(Layout.StepHC, 192);
             state.Buffer.AsSpan(Layout.State0H, 128).CopyTo(headInput);
             AttendRow(
@@ -1008,14 +1000,7 @@ namespace Samples
                 headInput.Slice(128, MemorySize));
 
             // output = [h ; c]·W_denseᵀ + b_dense
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_42x192(ref Kernels.At(ref scratch, Layout.StepHC), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
-            }
-            else
-            {
-                Kernels.Linear_42x192(ref Kernels.At(ref scratch, Layout.StepHC), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
-            }
+            Kernels.LinearInference_42x192(format, ref Kernels.At(ref scratch, Layout.StepHC), ref q, ref qc, ref qs, Layout.Packed_dense_weight, Layout.Packed_dense_weightScales, ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
@@ -1106,8 +1091,8 @@ namespace Samples
         /// <param name="inference">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>
         private void RunForward(global::System.ReadOnlySpan<int> inputs, bool inference)
         {
-            _forwardBFloat16 = inference && _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
-            if (_forwardBFloat16)
+            _forwardFormat = inference ? _inferenceWeights : global::RnnGen.WeightFormat.Float32;
+            if (_forwardFormat != global::RnnGen.WeightFormat.Float32)
             {
                 EnsureInferenceWeights();
             }
@@ -1149,22 +1134,17 @@ namespace Samples
 
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
-            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-            bool bf16 = _forwardBFloat16;
-            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+            // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+            var format = _forwardFormat;
+            ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+            ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+            ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
             ref float a = ref _activations.Reference;
             AttentionForward(worker, workers);
             // Dense head at every step, this participant's share of the T·B rows: Y = [S ; C]·W_denseᵀ + b_dense
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_42x192(ref Kernels.At(ref a, Layout.HC + (r0 * 192)), ref Kernels.At(ref q16, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 42)), rows);
-            }
-            else
-            {
-                Kernels.Linear_42x192(ref Kernels.At(ref a, Layout.HC + (r0 * 192)), ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 42)), rows);
-            }
+            Kernels.LinearInference_42x192(format, ref Kernels.At(ref a, Layout.HC + (r0 * 192)), ref q, ref qc, ref qs, Layout.Packed_dense_weight, Layout.Packed_dense_weightScales, ref Kernels.At(ref p, Layout.dense_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 42)), rows);
             if (_withLoss)
             {
                 // The loss of a row needs only that row's outputs: no barrier.
@@ -1212,24 +1192,37 @@ namespace Samples
         }
 
         /// <summary>
-        /// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32
-        /// weights if the parameters changed since the last copy.
+        /// EnsurePacked, then, when InferenceWeights selects a compact format, remakes its copy from the packed
+        /// float32 weights if the parameters changed since the last copy.
         /// </summary>
         private void EnsureInferenceWeights()
         {
             EnsurePacked();
-            if (_inferenceWeights != global::RnnGen.WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)
+            if (_inferenceWeights == global::RnnGen.WeightFormat.Float32 || _compactVersion == _packedVersion)
             {
                 return;
             }
 
             ref float q = ref _packed.Reference;
-            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref _packedBFloat16!.Reference);
-            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), 512, 32);
-            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), 512, 128);
-            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref Kernels.At(ref q16, Layout.Packed_dense_weight), 42, 192);
-            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref Kernels.At(ref q16, Layout.Packed_attention_query_weight), 64, 128);
-            _packedBFloat16Version = _packedVersion;
+            ref float compact = ref _compactWeights!.Reference;
+            if (_compactFormat == global::RnnGen.WeightFormat.BFloat16)
+            {
+                ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
+                global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 512, 32);
+                global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 512, 128);
+                global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 42, 192);
+                global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_attention_query_weight), 64, 128);
+            }
+            else
+            {
+                ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
+                ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
+                global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 512, 32);
+                global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 512, 128);
+                global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 42, 192);
+                global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_attention_query_weight), ref Kernels.At(ref scales, Layout.Packed_attention_query_weightScales), 64, 128);
+            }
+            _compactVersion = _packedVersion;
         }
 
         /// <summary>lstm layer 0 (LSTM 32 → 128): forward through all time steps.</summary>
@@ -1237,22 +1230,17 @@ namespace Samples
         {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
-            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-            bool bf16 = _forwardBFloat16;
-            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+            // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+            var format = _forwardFormat;
+            ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+            ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+            ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
             ref float a = ref _activations.Reference;
             // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
             // each participant taking a share of the rows.
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_512x32(ref Kernels.At(ref a, Layout.X0 + (r0 * 32)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 512)), rows);
-            }
-            else
-            {
-                Kernels.Linear_512x32(ref Kernels.At(ref a, Layout.X0 + (r0 * 32)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 512)), rows);
-            }
+            Kernels.LinearInference_512x32(format, ref Kernels.At(ref a, Layout.X0 + (r0 * 32)), ref q, ref qc, ref qs, Layout.Packed_lstm_weight_ih_l0, Layout.Packed_lstm_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.lstm_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 512)), rows);
             Barrier();
 
             // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1264,14 +1252,7 @@ namespace Samples
             for (int t = 0; t < SequenceLength; t++)
             {
                 // step t for this share of the rows: the products of h_{t−1}, then the cell
-                if (bf16)
-                {
-                    Kernels.LinearBFloat16_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q16, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
-                }
-                else
-                {
-                    Kernels.Linear_512x128(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
-                }
+                Kernels.LinearInference_512x128(format, ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 128) + (b0 * 128)), ref q, ref qc, ref qs, Layout.Packed_lstm_weight_hh_l0, Layout.Packed_lstm_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.lstm_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 512)), batch);
                 Kernels.LstmForward_H128(
                     ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 128) + (b0 * 128)), // cPrev
                     ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 512) + (b0 * 512)), // gates
@@ -1302,23 +1283,18 @@ namespace Samples
         {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
-            // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-            bool bf16 = _forwardBFloat16;
-            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+            // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+            var format = _forwardFormat;
+            ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+            ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+            ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
             ref float a = ref _activations.Reference;
             int b0 = ShareStart(BatchSize, worker, workers, 1);
             int batch = ShareStart(BatchSize, worker + 1, workers, 1) - b0;
             Kernels.Linear_64x64(ref Kernels.At(ref a, Layout.Memory + (b0 * MemoryLength * MemorySize)), ref Kernels.At(ref q, Layout.Packed_attention_key_weight), ref Kernels.At(ref p, Layout.attention_key_bias), ref Kernels.At(ref a, Layout.Keys + (b0 * MemoryLength * AttentionUnits)), batch * MemoryLength);
             int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
             int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_64x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128) + (r0 * 128)), ref Kernels.At(ref q16, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref a, Layout.Queries + (r0 * AttentionUnits)), rows);
-            }
-            else
-            {
-                Kernels.Linear_64x128(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128) + (r0 * 128)), ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref a, Layout.Queries + (r0 * AttentionUnits)), rows);
-            }
+            Kernels.LinearInference_64x128(format, ref Kernels.At(ref a, Layout.S0H + (BatchSize * 128) + (r0 * 128)), ref q, ref qc, ref qs, Layout.Packed_attention_query_weight, Layout.Packed_attention_query_weightScales, ref Kernels.At(ref a, Layout.Zeros), ref Kernels.At(ref a, Layout.Queries + (r0 * AttentionUnits)), rows);
             Barrier();
 
             var v = _parameters.AsSpan(Layout.attention_score_weight, AttentionUnits);
@@ -1777,6 +1753,14 @@ namespace Samples
             public const int StepScratchLength = 2976;
             public const int StateLength = 3344;
             public const int PackedLength = 102272;
+
+            // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
+            public const int Int8Scales = 25568;
+            public const int Packed_lstm_weight_ih_l0Scales = 0; // [512]
+            public const int Packed_lstm_weight_hh_l0Scales = 512; // [512]
+            public const int Packed_dense_weightScales = 1024; // [42]
+            public const int Packed_attention_query_weightScales = 1066; // [64]
+            public const int ScalesLength = 1130;
         }
     }
 }

@@ -18,9 +18,9 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+            public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
             // ---- 65 × 128 weight matrix ----
 
@@ -1199,37 +1199,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_65x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_65x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_65x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_65x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_65x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_65x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_65x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_65x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_65x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_65x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_65x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_65x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_65x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_65x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1240,8 +1240,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1250,8 +1250,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1280,7 +1280,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 8192);
+                    ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1291,14 +1291,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -1321,18 +1321,18 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1343,10 +1343,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1380,20 +1380,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1409,26 +1409,26 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -1452,17 +1452,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1475,24 +1475,24 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 4096);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
@@ -1502,32 +1502,37 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 64) = acc0_0;
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_65x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_65x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1542,8 +1547,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 260);
                         ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 325);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1556,8 +1561,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1598,7 +1603,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 8192);
+                    ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1613,7 +1618,7 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 260);
                         ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 325);
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
@@ -1621,8 +1626,8 @@ namespace Samples
                         var acc5_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -1652,23 +1657,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1690,20 +1695,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1722,23 +1727,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1760,20 +1765,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1790,26 +1795,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1833,17 +1838,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1856,38 +1861,38 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 16);
-                            ref ushort b2 = ref At(ref packed, 4096);
-                            ref ushort b3 = ref At(ref packed, 4112);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 4112 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -1901,32 +1906,37 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 64) = acc0_0;
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_65x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_65x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 64; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1937,8 +1947,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1947,8 +1957,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1977,7 +1987,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 8192);
+                    ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -1988,14 +1998,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 130);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 195);
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -2019,23 +2029,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2057,20 +2067,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 130);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -2087,26 +2097,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2130,17 +2140,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             var acc1_0 = acc0_0;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -2154,38 +2164,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 64; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 128 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -2199,92 +2209,97 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 8192);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 1);
+                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 64) = acc0_0;
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_65x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_65x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 128 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 128 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -2305,19 +2320,43 @@ namespace Samples
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 65);
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
+                }
+            }
+
+            /// <summary>Linear_65x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_65x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_65x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_65x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_65x128(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -4907,37 +4946,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_512x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_512x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_512x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_512x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_512x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -4948,8 +4987,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -4958,8 +4997,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -4995,18 +5034,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5017,10 +5056,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5058,26 +5097,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5105,38 +5144,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -5151,17 +5190,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -5176,8 +5220,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 2048);
                         ref float a5 = ref At(ref a0, 160);
                         ref float c5 = ref At(ref c0, 2560);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5190,8 +5234,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5239,23 +5283,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5283,23 +5327,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5325,26 +5369,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5372,38 +5416,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -5418,17 +5462,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -5439,8 +5488,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5449,8 +5498,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -5486,23 +5535,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -5528,26 +5577,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -5575,38 +5624,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 32 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -5621,77 +5670,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 512; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 32 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 32 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -5711,6 +5765,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
+            }
+
+            /// <summary>Linear_512x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_512x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_512x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_512x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_512x32(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -8168,37 +8246,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_512x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_512x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_512x128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_512x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_512x128_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_512x128_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_512x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8209,8 +8287,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8219,8 +8297,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8256,18 +8334,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -8278,10 +8356,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8319,26 +8397,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -8366,38 +8444,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 128 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 128 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -8412,17 +8490,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8437,8 +8520,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 2048);
                         ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 2560);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8451,8 +8534,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8500,23 +8583,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8544,23 +8627,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8586,26 +8669,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -8633,38 +8716,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 128 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -8679,17 +8762,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 512; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 128);
@@ -8700,8 +8788,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 1024);
                         ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 1536);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8710,8 +8798,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8747,23 +8835,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
                             ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 1024);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8789,26 +8877,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8836,38 +8924,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 128 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 128 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -8882,77 +8970,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_512x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_512x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 512; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 128 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 128 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 128 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 128 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 128 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 128 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 128);
                         ref float c0 = ref At(ref y, m * 512);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -8972,6 +9065,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
+            }
+
+            /// <summary>Linear_512x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_512x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_512x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_512x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_512x128(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -11489,69 +11606,70 @@ namespace Samples
                 }
             }
 
-            /// <summary>LinearUnits_1x65x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            /// <summary>LinearUnits_1x65x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see LinearCompact_65x128).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearUnitsBFloat16_1x65x128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            public static void LinearUnitsCompact_1x65x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_1x65x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_1x65x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_1x65x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_1x65x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_1x65x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_1x65x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else
                 {
-                    LinearUnitsBFloat16_1x65x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_1x65x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_1x65x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_1x65x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 128 <= full; u += 128)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 128);
-                    ref ushort b1 = ref At(ref packed, (32 + u) * 128);
-                    ref ushort b2 = ref At(ref packed, (64 + u) * 128);
-                    ref ushort b3 = ref At(ref packed, (96 + u) * 128);
+                    ref byte b0 = ref At(ref packed, (u * 128) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((32 + u) * 128) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((64 + u) * 128) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((96 + u) * 128) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
@@ -11566,17 +11684,17 @@ namespace Samples
                 }
                 for (; u + 32 <= full; u += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref byte b0 = ref At(ref packed, (u * 128) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                     }
@@ -11586,59 +11704,65 @@ namespace Samples
                 if (end > 64)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_1x65x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_1x65x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 64 <= full; u += 64)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 128);
-                    ref ushort b1 = ref At(ref packed, (32 + u) * 128);
+                    ref byte b0 = ref At(ref packed, (u * 128) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((32 + u) * 128) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 16), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector256(ref b1r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 16), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector256(ref At(ref b1r, 16 * TWeights.Size), out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
@@ -11653,17 +11777,17 @@ namespace Samples
                 }
                 for (; u + 16 <= full; u += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                     }
@@ -11673,57 +11797,63 @@ namespace Samples
                 if (end > 64)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_1x65x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_1x65x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 32 <= full; u += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 128);
+                    ref byte b0 = ref At(ref packed, (u * 128) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 8), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector128(ref At(ref b0r, 8 * TWeights.Size), out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 16), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector128(ref At(ref b0r, 16 * TWeights.Size), out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 24), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector128(ref At(ref b0r, 24 * TWeights.Size), out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
@@ -11738,17 +11868,17 @@ namespace Samples
                 }
                 for (; u + 8 <= full; u += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                     }
@@ -11758,61 +11888,67 @@ namespace Samples
                 if (end > 64)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_1x65x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_1x65x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[u] = bias[u] + Σ_k x[k]·Wᵀ[k, u]: the columns of Wᵀ for units [start, end), from their panels.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 // Whole panels first; the last column is a narrower panel of its own.
                 int full = end < 64 ? end : 64;
                 int u = start;
                 for (; u + 8 <= full; u += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 2 + u);
-                    var acc0_3 = At(ref bias, 3 + u);
-                    var acc0_4 = At(ref bias, 4 + u);
-                    var acc0_5 = At(ref bias, 5 + u);
-                    var acc0_6 = At(ref bias, 6 + u);
-                    var acc0_7 = At(ref bias, 7 + u);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, u);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + u);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + u);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + u);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4 + u);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5 + u);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6 + u);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7 + u);
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, u) = acc0_0;
@@ -11826,18 +11962,18 @@ namespace Samples
                 }
                 for (; u + 2 <= full; u += 2)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, u);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + u);
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                     }
                     At(ref c0, u) = acc0_0;
@@ -11846,19 +11982,43 @@ namespace Samples
                 if (end > 64)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 8192);
+                        ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                         ref float a0 = ref x;
                         ref float c0 = ref y;
-                        var acc0_0 = At(ref bias, 64);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
                         for (int r = 0; r < 128; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 1);
+                            ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         }
                         At(ref c0, 64) = acc0_0;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
+                }
+            }
+
+            /// <summary>LinearUnits_1x65x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsInference_1x65x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int start, int end)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearUnitsCompact_1x65x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, start, end);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearUnitsCompact_1x65x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_1x65x128(ref x, ref At(ref packed, region), ref bias, ref y, start, end);
                 }
             }
 
@@ -12113,67 +12273,68 @@ namespace Samples
                 }
             }
 
-            /// <summary>LinearUnits_4x128x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            /// <summary>LinearUnits_4x128x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see LinearCompact_512x32).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearUnitsBFloat16_4x128x32(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            public static void LinearUnitsCompact_4x128x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x32_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x32_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x32_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else
                 {
-                    LinearUnitsBFloat16_4x128x32_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 32 <= end; u += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 32);
-                    ref ushort b1 = ref At(ref packed, (128 + u) * 32);
-                    ref ushort b2 = ref At(ref packed, (256 + u) * 32);
-                    ref ushort b3 = ref At(ref packed, (384 + u) * 32);
+                    ref byte b0 = ref At(ref packed, (u * 32) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + u) * 32) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + u) * 32) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + u) * 32) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
                     for (int r = 0; r < 32; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
@@ -12186,47 +12347,53 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 16 <= end; u += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
                     for (int r = 0; r < 32; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
@@ -12239,47 +12406,53 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 8 <= end; u += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
                     for (int r = 0; r < 32; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
@@ -12292,51 +12465,57 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 2 <= end; u += 2)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 32 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 32 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 32 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 32 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 128 + u);
-                    var acc0_3 = At(ref bias, 129 + u);
-                    var acc0_4 = At(ref bias, 256 + u);
-                    var acc0_5 = At(ref bias, 257 + u);
-                    var acc0_6 = At(ref bias, 384 + u);
-                    var acc0_7 = At(ref bias, 385 + u);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, u);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + u);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 128 + u);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 129 + u);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 256 + u);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 257 + u);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 384 + u);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 385 + u);
                     for (int r = 0; r < 32; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b2_ = TWeights.LoadScalar(ref b1r);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b2r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b6_ = TWeights.LoadScalar(ref b3r);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, u) = acc0_0;
@@ -12347,6 +12526,30 @@ namespace Samples
                     At(ref c0, 257 + u) = acc0_5;
                     At(ref c0, 384 + u) = acc0_6;
                     At(ref c0, 385 + u) = acc0_7;
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
+            }
+
+            /// <summary>LinearUnits_4x128x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsInference_4x128x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int start, int end)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearUnitsCompact_4x128x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, start, end);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearUnitsCompact_4x128x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_4x128x32(ref x, ref At(ref packed, region), ref bias, ref y, start, end);
                 }
             }
 
@@ -12601,67 +12804,68 @@ namespace Samples
                 }
             }
 
-            /// <summary>LinearUnits_4x128x128 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack).</summary>
+            /// <summary>LinearUnits_4x128x128 with Wᵀ read from a compact copy of its panels in the format TWeights (see LinearCompact_512x128).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearUnitsBFloat16_4x128x128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            public static void LinearUnitsCompact_4x128x128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x128_Vector512(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x128_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x128_Vector256(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x128_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearUnitsBFloat16_4x128x128_Vector128(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x128_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
                 else
                 {
-                    LinearUnitsBFloat16_4x128x128_Scalar(ref x, ref packed, ref bias, ref y, start, end);
+                    LinearUnitsCompact_4x128x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x128_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x128_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 32 <= end; u += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, u * 128);
-                    ref ushort b1 = ref At(ref packed, (128 + u) * 128);
-                    ref ushort b2 = ref At(ref packed, (256 + u) * 128);
-                    ref ushort b3 = ref At(ref packed, (384 + u) * 128);
+                    ref byte b0 = ref At(ref packed, (u * 128) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + u) * 128) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + u) * 128) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + u) * 128) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(144 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(272 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(400 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                     }
@@ -12674,47 +12878,53 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x128_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x128_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 16 <= end; u += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(136 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(264 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(392 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                     }
@@ -12727,47 +12937,53 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x128_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x128_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 8 <= end; u += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
-                    var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
-                    var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
-                    var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
-                    var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
-                    var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
-                    var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(u));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + u));
+                    var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(128 + u));
+                    var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(132 + u));
+                    var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(256 + u));
+                    var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(260 + u));
+                    var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(384 + u));
+                    var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(388 + u));
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                        TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                        TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                        TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                     }
@@ -12780,51 +12996,57 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearUnitsBFloat16_4x128x128_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int start, int end)
+            private static void LinearUnitsCompact_4x128x128_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int start, int end) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[g·128 + u] = bias[g·128 + u] + Σ_k x[k]·Wᵀ[k, g·128 + u]: for units [start, end), the same columns of every gate's block of Wᵀ.
+                // (A scaled format: y = bias + scale·Σ_k x[k]·Qᵀ[k, ·], the scales indexed as the bias.)
                 int u = start;
                 for (; u + 2 <= end; u += 2)
                 {
-                    ref ushort b0 = ref At(ref packed, (u & ~31) * 128 + (u & 31));
-                    ref ushort b1 = ref At(ref packed, (128 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b2 = ref At(ref packed, (256 + (u & ~31)) * 128 + (u & 31));
-                    ref ushort b3 = ref At(ref packed, (384 + (u & ~31)) * 128 + (u & 31));
+                    ref byte b0 = ref At(ref packed, ((u & ~31) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, ((128 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, ((256 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, ((384 + (u & ~31)) * 128 + (u & 31)) * TWeights.Size);
                     ref float a0 = ref x;
                     ref float c0 = ref y;
-                    var acc0_0 = At(ref bias, u);
-                    var acc0_1 = At(ref bias, 1 + u);
-                    var acc0_2 = At(ref bias, 128 + u);
-                    var acc0_3 = At(ref bias, 129 + u);
-                    var acc0_4 = At(ref bias, 256 + u);
-                    var acc0_5 = At(ref bias, 257 + u);
-                    var acc0_6 = At(ref bias, 384 + u);
-                    var acc0_7 = At(ref bias, 385 + u);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, u);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + u);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 128 + u);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 129 + u);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 256 + u);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 257 + u);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 384 + u);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 385 + u);
                     for (int r = 0; r < 128; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b2_ = TWeights.LoadScalar(ref b1r);
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b2r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b6_ = TWeights.LoadScalar(ref b3r);
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, u) = acc0_0;
@@ -12835,6 +13057,30 @@ namespace Samples
                     At(ref c0, 257 + u) = acc0_5;
                     At(ref c0, 384 + u) = acc0_6;
                     At(ref c0, 385 + u) = acc0_7;
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
+            }
+
+            /// <summary>LinearUnits_4x128x128 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearUnitsInference_4x128x128(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int start, int end)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearUnitsCompact_4x128x128<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, start, end);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearUnitsCompact_4x128x128<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, start, end);
+                }
+                else
+                {
+                    LinearUnits_4x128x128(ref x, ref At(ref packed, region), ref bias, ref y, start, end);
                 }
             }
 

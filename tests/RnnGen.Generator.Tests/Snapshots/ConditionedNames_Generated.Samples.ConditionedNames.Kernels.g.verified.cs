@@ -18,9 +18,9 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+            public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
             // ---- 30 × 64 weight matrix ----
 
@@ -1472,36 +1472,36 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_30x64 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_30x64 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_30x64(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_30x64<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_30x64_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_30x64_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_30x64_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_30x64_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_30x64_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_30x64_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_30x64_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_30x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_30x64_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_30x64_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1512,10 +1512,10 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 60);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 90);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_3 = At(ref bias, 28);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 28);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -1530,11 +1530,11 @@ namespace Samples
                         var acc3_3 = acc0_3;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -1587,7 +1587,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1598,14 +1598,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 60);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 90);
-                        var acc0_0 = At(ref bias, 29);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 29);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -1628,17 +1628,17 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_3 = At(ref bias, 28);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 28);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1649,11 +1649,11 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -1693,20 +1693,20 @@ namespace Samples
                             At(ref c2, 28) = acc2_3;
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1722,26 +1722,26 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_3 = At(ref bias, 28);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 28);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -1769,17 +1769,17 @@ namespace Samples
                             At(ref c1, 28) = acc1_3;
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -1792,30 +1792,30 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_3 = At(ref bias, 28);
-                            var acc0_4 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_4 = TWeights.Scaled ? default : At(ref bias, 29);
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                                var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                var b4_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1826,16 +1826,21 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_30x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_30x64_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1850,8 +1855,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 120);
                         ref float a5 = ref At(ref a0, 320);
                         ref float c5 = ref At(ref c0, 150);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1864,9 +1869,9 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -1907,7 +1912,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1922,10 +1927,10 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 120);
                         ref float a5 = ref At(ref a0, 320);
                         ref float c5 = ref At(ref c0, 150);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_2 = At(ref bias, 28);
-                        var acc0_3 = At(ref bias, 29);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 28);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 29);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -1948,11 +1953,11 @@ namespace Samples
                         var acc5_3 = acc0_3;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -2029,24 +2034,24 @@ namespace Samples
                     if (rest > 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2068,17 +2073,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_2 = At(ref bias, 28);
-                            var acc0_3 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2089,11 +2094,11 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -2135,24 +2140,24 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2174,17 +2179,17 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_2 = At(ref bias, 28);
-                            var acc0_3 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2195,11 +2200,11 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -2239,26 +2244,26 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -2284,20 +2289,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = At(ref bias, 28);
-                            var acc0_1 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -2314,32 +2319,32 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = At(ref bias, 28);
-                            var acc0_5 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_5 = TWeights.Scaled ? default : At(ref bias, 29);
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                var b4_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                                var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                var b5_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2351,17 +2356,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_30x64_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_30x64_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 24; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, 0 + (j) - 0);
+                    ref byte b0 = ref At(ref packed, (0 + (j) - 0) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -2372,8 +2382,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 60);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 90);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -2382,9 +2392,9 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2413,7 +2423,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -2424,9 +2434,9 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 60);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 90);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_1 = At(ref bias, 28);
-                        var acc0_2 = At(ref bias, 29);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 28);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 29);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -2438,10 +2448,10 @@ namespace Samples
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2485,24 +2495,24 @@ namespace Samples
                     {
                         for (int j = 0; j < 24; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, 0 + (j) - 0);
+                            ref byte b0 = ref At(ref packed, (0 + (j) - 0) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2524,16 +2534,16 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_1 = At(ref bias, 28);
-                            var acc0_2 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 28);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2542,10 +2552,10 @@ namespace Samples
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2576,28 +2586,28 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 8);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 8 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                ref ushort b1r = ref At(ref b1, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref b1r);
+                                var b3_ = TWeights.LoadVector128(ref At(ref b1r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2621,26 +2631,26 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_3 = At(ref bias, 28);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 28);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -2664,17 +2674,17 @@ namespace Samples
                             At(ref c1, 28) = acc1_3;
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 30);
-                            var acc0_0 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 29);
                             var acc1_0 = acc0_0;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 float a1r = At(ref a1, r);
@@ -2687,37 +2697,37 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_7 = At(ref bias, 28);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_7 = TWeights.Scaled ? default : At(ref bias, 28);
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector128(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 12));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 12 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
+                                var b4_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
+                                var b5_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b6_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
-                                var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                                var b7_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -2730,91 +2740,96 @@ namespace Samples
                             At(ref c0, 28) = acc0_7;
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 30);
-                            var acc0_0 = At(ref bias, 29);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 29);
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 30);
+                                ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                                var b0_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 29) = acc0_0;
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_30x64_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_30x64_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 4);
-                        ref ushort b2 = ref At(ref packed, 8);
-                        ref ushort b3 = ref At(ref packed, 12);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 4 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 8 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 12 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 30);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc0_3 = At(ref bias, 3);
-                        var acc0_4 = At(ref bias, 4);
-                        var acc0_5 = At(ref bias, 5);
-                        var acc0_6 = At(ref bias, 6);
-                        var acc0_7 = At(ref bias, 7);
-                        var acc0_8 = At(ref bias, 8);
-                        var acc0_9 = At(ref bias, 9);
-                        var acc0_10 = At(ref bias, 10);
-                        var acc0_11 = At(ref bias, 11);
-                        var acc0_12 = At(ref bias, 12);
-                        var acc0_13 = At(ref bias, 13);
-                        var acc0_14 = At(ref bias, 14);
-                        var acc0_15 = At(ref bias, 15);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 9);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 10);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 11);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 13);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 14);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 15);
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
-                            ref ushort b1r = ref At(ref b1, r * 30);
-                            ref ushort b2r = ref At(ref b2, r * 30);
-                            ref ushort b3r = ref At(ref b3, r * 30);
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 30) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 30) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 30) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -2835,54 +2850,54 @@ namespace Samples
                         At(ref c0, 15) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 30);
-                        var acc0_0 = At(ref bias, 16);
-                        var acc0_1 = At(ref bias, 17);
-                        var acc0_2 = At(ref bias, 18);
-                        var acc0_3 = At(ref bias, 19);
-                        var acc0_4 = At(ref bias, 20);
-                        var acc0_5 = At(ref bias, 21);
-                        var acc0_6 = At(ref bias, 22);
-                        var acc0_7 = At(ref bias, 23);
-                        var acc0_8 = At(ref bias, 24);
-                        var acc0_9 = At(ref bias, 25);
-                        var acc0_10 = At(ref bias, 26);
-                        var acc0_11 = At(ref bias, 27);
-                        var acc0_12 = At(ref bias, 28);
-                        var acc0_13 = At(ref bias, 29);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 16);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 17);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 18);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 19);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 20);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 21);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 22);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 23);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 24);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 25);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 26);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 27);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, 28);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 29);
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 30);
+                            ref byte b0r = ref At(ref b0, (r * 30) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 16));
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 17));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 17 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 18));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 18 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 19));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 19 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 20));
+                            var b4_ = TWeights.LoadScalar(ref At(ref b0r, 20 * TWeights.Size));
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 21));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b0r, 21 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 22));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b0r, 22 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 23));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b0r, 23 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 24));
+                            var b8_ = TWeights.LoadScalar(ref At(ref b0r, 24 * TWeights.Size));
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 25));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b0r, 25 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 26));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b0r, 26 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 27));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b0r, 27 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 28));
+                            var b12_ = TWeights.LoadScalar(ref At(ref b0r, 28 * TWeights.Size));
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 29));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b0r, 29 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
                         }
                         At(ref c0, 16) = acc0_0;
@@ -2900,6 +2915,30 @@ namespace Samples
                         At(ref c0, 28) = acc0_12;
                         At(ref c0, 29) = acc0_13;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
+                }
+            }
+
+            /// <summary>Linear_30x64 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_30x64(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_30x64<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_30x64<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_30x64(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -7458,37 +7497,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_256x16 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_256x16 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_256x16(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_256x16<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x16_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x16_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x16_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x16_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x16_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x16_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_256x16_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x16_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x16_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x16_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 16);
@@ -7499,8 +7538,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -7509,8 +7548,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7546,18 +7585,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -7568,10 +7607,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7609,26 +7648,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7656,38 +7695,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 16 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 16 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 16 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 16 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -7702,17 +7741,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x16_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x16_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 16);
@@ -7727,8 +7771,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 1024);
                         ref float a5 = ref At(ref a0, 80);
                         ref float c5 = ref At(ref c0, 1280);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -7741,8 +7785,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7790,23 +7834,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7834,23 +7878,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7876,26 +7920,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7923,38 +7967,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 16 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 16 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -7969,17 +8013,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x16_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x16_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 16);
@@ -7990,8 +8039,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 48);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -8000,8 +8049,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 16; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8037,23 +8086,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 32);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8079,26 +8128,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 16);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -8126,38 +8175,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 16 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 16 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -8172,77 +8221,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x16_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x16_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 256; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 16 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 16 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 16 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 16 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 16);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 16; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -8262,6 +8316,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
+            }
+
+            /// <summary>Linear_256x16 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_256x16(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_256x16<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_256x16<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_256x16(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -10554,37 +10632,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_256x64 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_256x64 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_256x64(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_256x64<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_256x64_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -10595,8 +10673,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10605,8 +10683,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10642,18 +10720,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -10664,10 +10742,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10705,26 +10783,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10752,38 +10830,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 64 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 64 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -10798,17 +10876,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -10823,8 +10906,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 1024);
                         ref float a5 = ref At(ref a0, 320);
                         ref float c5 = ref At(ref c0, 1280);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10837,8 +10920,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10886,23 +10969,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10930,23 +11013,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10972,26 +11055,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11019,38 +11102,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 64 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -11065,17 +11148,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -11086,8 +11174,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11096,8 +11184,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11133,23 +11221,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11175,26 +11263,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11222,38 +11310,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 64 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 64 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -11268,77 +11356,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 256; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 64 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 64 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 64 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 64 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -11358,6 +11451,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
+            }
+
+            /// <summary>Linear_256x64 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_256x64(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_256x64<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_256x64<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_256x64(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 

@@ -18,9 +18,9 @@ namespace Samples
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+            public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
             // ---- 12 × 64 weight matrix ----
 
@@ -782,36 +782,36 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_12x64 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_12x64 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_12x64(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_12x64<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_12x64_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_12x64_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_12x64_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_12x64_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_12x64_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_12x64_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_12x64_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_12x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_12x64_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_12x64_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -822,8 +822,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -832,9 +832,9 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -873,24 +873,24 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -918,20 +918,20 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -952,20 +952,20 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -973,16 +973,21 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 12, count, 12, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_12x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_12x64_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -997,8 +1002,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 48);
                         ref float a5 = ref At(ref a0, 320);
                         ref float c5 = ref At(ref c0, 60);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1011,9 +1016,9 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -1066,24 +1071,24 @@ namespace Samples
                     if (rest > 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -1113,24 +1118,24 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -1158,20 +1163,20 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -1192,20 +1197,20 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1213,16 +1218,21 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 12, count, 12, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_12x64_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_12x64_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1233,8 +1243,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -1243,9 +1253,9 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1274,7 +1284,7 @@ namespace Samples
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -1285,14 +1295,14 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 24);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 36);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1319,24 +1329,24 @@ namespace Samples
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1358,20 +1368,20 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 24);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1390,23 +1400,23 @@ namespace Samples
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1429,22 +1439,22 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 12);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 12);
+                                ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector128(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1453,58 +1463,63 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 12, count, 12, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_12x64_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_12x64_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 12);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
-                        var acc0_3 = At(ref bias, 3);
-                        var acc0_4 = At(ref bias, 4);
-                        var acc0_5 = At(ref bias, 5);
-                        var acc0_6 = At(ref bias, 6);
-                        var acc0_7 = At(ref bias, 7);
-                        var acc0_8 = At(ref bias, 8);
-                        var acc0_9 = At(ref bias, 9);
-                        var acc0_10 = At(ref bias, 10);
-                        var acc0_11 = At(ref bias, 11);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 9);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 10);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 11);
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                            var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b8_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 10));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b0r, 10 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 11));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b0r, 11 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
                         }
                         At(ref c0, 0) = acc0_0;
@@ -1520,6 +1535,30 @@ namespace Samples
                         At(ref c0, 10) = acc0_10;
                         At(ref c0, 11) = acc0_11;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 12, count, 12, 0);
+                }
+            }
+
+            /// <summary>Linear_12x64 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_12x64(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_12x64<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_12x64<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_12x64(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -4061,37 +4100,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_256x32 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_256x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_256x32(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_256x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x32_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x32_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x32_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_256x32_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x32_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -4102,8 +4141,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -4112,8 +4151,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -4149,18 +4188,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -4171,10 +4210,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -4212,26 +4251,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -4259,38 +4298,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -4305,17 +4344,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x32_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -4330,8 +4374,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 1024);
                         ref float a5 = ref At(ref a0, 160);
                         ref float c5 = ref At(ref c0, 1280);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -4344,8 +4388,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -4393,23 +4437,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -4437,23 +4481,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -4479,26 +4523,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -4526,38 +4570,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -4572,17 +4616,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x32_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 32);
@@ -4593,8 +4642,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -4603,8 +4652,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -4640,23 +4689,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -4682,26 +4731,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -4729,38 +4778,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 32 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -4775,77 +4824,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x32_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 256; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 32 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 32 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 32; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -4865,6 +4919,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
+            }
+
+            /// <summary>Linear_256x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_256x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_256x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_256x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_256x32(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -7322,37 +7400,37 @@ namespace Samples
                 }
             }
 
-            /// <summary>Linear_256x64 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_256x64 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_256x64(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_256x64<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_256x64_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_256x64_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_256x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 32)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -7363,8 +7441,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -7373,8 +7451,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7410,18 +7488,18 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -7432,10 +7510,10 @@ namespace Samples
                             var acc2_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7473,26 +7551,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7520,38 +7598,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 64 + ((j + 64) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 64 + ((j + 96) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 64));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
@@ -7566,17 +7644,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -7591,8 +7674,8 @@ namespace Samples
                         ref float c4 = ref At(ref c0, 1024);
                         ref float a5 = ref At(ref a0, 320);
                         ref float c5 = ref At(ref c0, 1280);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -7605,8 +7688,8 @@ namespace Samples
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7654,23 +7737,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7698,23 +7781,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7740,26 +7823,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -7787,38 +7870,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 64 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
@@ -7833,17 +7916,22 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 256; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 64);
@@ -7854,8 +7942,8 @@ namespace Samples
                         ref float c2 = ref At(ref c0, 512);
                         ref float a3 = ref At(ref a0, 192);
                         ref float c3 = ref At(ref c0, 768);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -7864,8 +7952,8 @@ namespace Samples
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -7901,23 +7989,23 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
                             ref float a2 = ref At(ref a0, 128);
                             ref float c2 = ref At(ref c0, 512);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -7943,26 +8031,26 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             ref float a1 = ref At(ref a0, 64);
                             ref float c1 = ref At(ref c0, 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -7990,38 +8078,38 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 32)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
-                            ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 64 + ((j + 24) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 64 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -8036,77 +8124,82 @@ namespace Samples
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_256x64_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_256x64_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 256; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 64 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 64 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 64 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 64 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 64 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 64 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 64);
                         ref float c0 = ref At(ref y, m * 256);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 64; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -8126,6 +8219,30 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
+            }
+
+            /// <summary>Linear_256x64 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_256x64(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_256x64<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_256x64<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_256x64(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 

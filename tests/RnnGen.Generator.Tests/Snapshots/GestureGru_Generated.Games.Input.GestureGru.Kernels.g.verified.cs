@@ -18,9 +18,9 @@ namespace Games.Input
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+            /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+            public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
             // ---- 3 × 20 weight matrix ----
 
@@ -725,36 +725,36 @@ namespace Games.Input
                 }
             }
 
-            /// <summary>Linear_3x20 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_3x20 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_3x20(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_3x20<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_3x20_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_3x20_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_3x20_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_3x20_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_3x20_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_3x20_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_3x20_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_3x20_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_3x20_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_3x20_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -765,9 +765,9 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -779,10 +779,10 @@ namespace Games.Input
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 3);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -821,16 +821,16 @@ namespace Games.Input
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -839,10 +839,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -870,23 +870,23 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -907,21 +907,21 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -930,16 +930,21 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_3x20_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_3x20_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -954,9 +959,9 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 12);
                         ref float a5 = ref At(ref a0, 100);
                         ref float c5 = ref At(ref c0, 15);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -974,10 +979,10 @@ namespace Games.Input
                         var acc5_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 3);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1030,16 +1035,16 @@ namespace Games.Input
                     if (rest > 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1048,10 +1053,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1081,16 +1086,16 @@ namespace Games.Input
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1099,10 +1104,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1130,23 +1135,23 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1167,21 +1172,21 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1190,16 +1195,21 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_3x20_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_3x20_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -1210,9 +1220,9 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 6);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 9);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -1224,10 +1234,10 @@ namespace Games.Input
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 3);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1266,16 +1276,16 @@ namespace Games.Input
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 6);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -1284,10 +1294,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1315,23 +1325,23 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
+                                var b0_ = TWeights.LoadScalar(ref b0r);
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
@@ -1352,21 +1362,21 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 3);
-                            var acc0_0 = At(ref bias, 0);
-                            var acc0_1 = At(ref bias, 1);
-                            var acc0_2 = At(ref bias, 2);
+                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 3);
+                                ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
                                 float a0r = At(ref a0, r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadScalar(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -1375,37 +1385,66 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_3x20_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_3x20_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 3);
-                        var acc0_0 = At(ref bias, 0);
-                        var acc0_1 = At(ref bias, 1);
-                        var acc0_2 = At(ref bias, 2);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 3);
+                            ref byte b0r = ref At(ref b0, (r * 3) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
                         At(ref c0, 2) = acc0_2;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
+                }
+            }
+
+            /// <summary>Linear_3x20 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_3x20(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_3x20<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_3x20<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_3x20(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -5162,36 +5201,36 @@ namespace Games.Input
                 }
             }
 
-            /// <summary>Linear_60x6 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_60x6 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_60x6(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_60x6<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x6_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x6_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x6_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x6_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x6_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x6_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_60x6_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x6_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x6_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x6_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -5202,8 +5241,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5212,8 +5251,8 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5242,7 +5281,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 192);
+                    ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -5253,9 +5292,9 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -5267,10 +5306,10 @@ namespace Games.Input
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -5321,23 +5360,23 @@ namespace Games.Input
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5359,16 +5398,16 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5377,10 +5416,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -5417,19 +5456,19 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5445,23 +5484,23 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -5488,17 +5527,17 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
@@ -5506,24 +5545,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -5532,17 +5571,22 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x6_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x6_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -5557,8 +5601,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 30);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5571,8 +5615,8 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5613,7 +5657,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 192);
+                    ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -5628,8 +5672,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 30);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5642,9 +5686,9 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5685,7 +5729,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 192);
+                    ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -5700,8 +5744,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 30);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -5714,9 +5758,9 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -5770,23 +5814,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5808,24 +5852,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5847,24 +5891,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -5895,23 +5939,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5933,24 +5977,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -5972,24 +6016,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -6017,26 +6061,26 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 16);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6060,26 +6104,26 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -6108,22 +6152,22 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 16), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
@@ -6133,26 +6177,26 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -6162,17 +6206,22 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x6_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x6_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -6183,8 +6232,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -6193,8 +6242,8 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6224,7 +6273,7 @@ namespace Games.Input
                 }
                 for (int j = 32; j < 56; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, 192 + (j) - 32);
+                    ref byte b0 = ref At(ref packed, (192 + (j) - 32) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -6235,8 +6284,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -6245,9 +6294,9 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6276,7 +6325,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 192);
+                    ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 6);
@@ -6287,14 +6336,14 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 18);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6322,23 +6371,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6361,24 +6410,24 @@ namespace Games.Input
                         }
                         for (int j = 32; j < 56; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, 192 + (j) - 32);
+                            ref byte b0 = ref At(ref packed, (192 + (j) - 32) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6400,20 +6449,20 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 12);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6433,26 +6482,26 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 6 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6476,28 +6525,28 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
-                            ref ushort b1 = ref At(ref packed, 200);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 200 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                ref ushort b1r = ref At(ref b1, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref b1r);
+                                var b3_ = TWeights.LoadVector128(ref At(ref b1r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6521,23 +6570,23 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(44));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 6);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6560,38 +6609,38 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 8);
-                            ref ushort b2 = ref At(ref packed, 16);
-                            ref ushort b3 = ref At(ref packed, 24);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 8 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 16 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 24 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -6605,34 +6654,34 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 192);
+                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector128(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 12));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 12 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
+                                var b4_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
+                                var b5_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b6_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -6645,77 +6694,82 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x6_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x6_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 32; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 6 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 6 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 6 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 6 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 6 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 6 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 6 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 6 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -6736,66 +6790,66 @@ namespace Games.Input
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 192);
-                        ref ushort b1 = ref At(ref packed, 196);
-                        ref ushort b2 = ref At(ref packed, 200);
-                        ref ushort b3 = ref At(ref packed, 204);
+                        ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 196 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 200 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 204 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 32);
-                        var acc0_1 = At(ref bias, 33);
-                        var acc0_2 = At(ref bias, 34);
-                        var acc0_3 = At(ref bias, 35);
-                        var acc0_4 = At(ref bias, 36);
-                        var acc0_5 = At(ref bias, 37);
-                        var acc0_6 = At(ref bias, 38);
-                        var acc0_7 = At(ref bias, 39);
-                        var acc0_8 = At(ref bias, 40);
-                        var acc0_9 = At(ref bias, 41);
-                        var acc0_10 = At(ref bias, 42);
-                        var acc0_11 = At(ref bias, 43);
-                        var acc0_12 = At(ref bias, 44);
-                        var acc0_13 = At(ref bias, 45);
-                        var acc0_14 = At(ref bias, 46);
-                        var acc0_15 = At(ref bias, 47);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 32);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 33);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 34);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 35);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 36);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 37);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 38);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 39);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 41);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 42);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 43);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, 44);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 45);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 46);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 47);
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            ref ushort b1r = ref At(ref b1, r * 28);
-                            ref ushort b2r = ref At(ref b2, r * 28);
-                            ref ushort b3r = ref At(ref b3, r * 28);
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 28) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 28) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 28) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, 32) = acc0_0;
@@ -6816,48 +6870,48 @@ namespace Games.Input
                         At(ref c0, 47) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 192);
+                        ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 6);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 48);
-                        var acc0_1 = At(ref bias, 49);
-                        var acc0_2 = At(ref bias, 50);
-                        var acc0_3 = At(ref bias, 51);
-                        var acc0_4 = At(ref bias, 52);
-                        var acc0_5 = At(ref bias, 53);
-                        var acc0_6 = At(ref bias, 54);
-                        var acc0_7 = At(ref bias, 55);
-                        var acc0_8 = At(ref bias, 56);
-                        var acc0_9 = At(ref bias, 57);
-                        var acc0_10 = At(ref bias, 58);
-                        var acc0_11 = At(ref bias, 59);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 48);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 49);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 50);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 51);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 52);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 53);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 54);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 55);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 56);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 57);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 58);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 59);
                         for (int r = 0; r < 6; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 16));
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 17));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 17 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 18));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 18 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 19));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 19 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 20));
+                            var b4_ = TWeights.LoadScalar(ref At(ref b0r, 20 * TWeights.Size));
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 21));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b0r, 21 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 22));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b0r, 22 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 23));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b0r, 23 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 24));
+                            var b8_ = TWeights.LoadScalar(ref At(ref b0r, 24 * TWeights.Size));
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 25));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b0r, 25 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 26));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b0r, 26 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 27));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b0r, 27 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
                         }
                         At(ref c0, 48) = acc0_0;
@@ -6873,6 +6927,30 @@ namespace Games.Input
                         At(ref c0, 58) = acc0_10;
                         At(ref c0, 59) = acc0_11;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
+            }
+
+            /// <summary>Linear_60x6 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_60x6(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_60x6<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_60x6<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_60x6(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
@@ -10207,36 +10285,36 @@ namespace Games.Input
                 }
             }
 
-            /// <summary>Linear_60x20 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+            /// <summary>Linear_60x20 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearBFloat16_60x20(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            public static void LinearCompact_60x20<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x20_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x20_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x20_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x20_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearBFloat16_60x20_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x20_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearBFloat16_60x20_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    LinearCompact_60x20_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x20_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x20_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -10247,8 +10325,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10257,8 +10335,8 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10287,7 +10365,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 640);
+                    ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -10298,9 +10376,9 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -10312,10 +10390,10 @@ namespace Games.Input
                         var acc3_2 = acc0_2;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -10366,23 +10444,23 @@ namespace Games.Input
                     if (rest == 3)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10404,16 +10482,16 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -10422,10 +10500,10 @@ namespace Games.Input
                             var acc2_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -10462,19 +10540,19 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -10490,23 +10568,23 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
@@ -10533,17 +10611,17 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
@@ -10551,24 +10629,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector512(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -10577,17 +10655,22 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x20_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x20_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -10602,8 +10685,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 100);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10616,8 +10699,8 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10658,7 +10741,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 640);
+                    ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -10673,8 +10756,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 100);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10687,9 +10770,9 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10730,7 +10813,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 640);
+                    ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -10745,8 +10828,8 @@ namespace Games.Input
                         ref float c4 = ref At(ref c0, 240);
                         ref float a5 = ref At(ref a0, 100);
                         ref float c5 = ref At(ref c0, 300);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -10759,9 +10842,9 @@ namespace Games.Input
                         var acc5_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -10815,23 +10898,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10853,24 +10936,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10892,24 +10975,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -10940,23 +11023,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -10978,24 +11061,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11017,24 +11100,24 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(40));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -11062,26 +11145,26 @@ namespace Games.Input
                     else if (rest == 2)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 16);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -11105,26 +11188,26 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -11153,22 +11236,22 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
+                            ref byte b0 = ref packed;
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 16), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
@@ -11178,26 +11261,26 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 8));
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 16));
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -11207,17 +11290,22 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x20_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x20_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
                 for (int j = 0; j < 32; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -11228,8 +11316,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11238,8 +11326,8 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11269,7 +11357,7 @@ namespace Games.Input
                 }
                 for (int j = 32; j < 56; j += 8)
                 {
-                    ref ushort b0 = ref At(ref packed, 640 + (j) - 32);
+                    ref byte b0 = ref At(ref packed, (640 + (j) - 32) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -11280,8 +11368,8 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
@@ -11290,9 +11378,9 @@ namespace Games.Input
                         var acc3_1 = acc0_1;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11321,7 +11409,7 @@ namespace Games.Input
                     }
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 640);
+                    ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m * 20);
@@ -11332,14 +11420,14 @@ namespace Games.Input
                         ref float c2 = ref At(ref c0, 120);
                         ref float a3 = ref At(ref a0, 60);
                         ref float c3 = ref At(ref c0, 180);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11367,23 +11455,23 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11406,24 +11494,24 @@ namespace Games.Input
                         }
                         for (int j = 32; j < 56; j += 8)
                         {
-                            ref ushort b0 = ref At(ref packed, 640 + (j) - 32);
+                            ref byte b0 = ref At(ref packed, (640 + (j) - 32) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11445,20 +11533,20 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
                             ref float a2 = ref At(ref a0, 40);
                             ref float c2 = ref At(ref c0, 120);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11478,26 +11566,26 @@ namespace Games.Input
                     {
                         for (int j = 0; j < 32; j += 16)
                         {
-                            ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                            ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 20 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11521,28 +11609,28 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
-                            ref ushort b1 = ref At(ref packed, 648);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 648 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                ref ushort b1r = ref At(ref b1, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 0));
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b1r, 4));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref b0r);
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref b1r);
+                                var b3_ = TWeights.LoadVector128(ref At(ref b1r, 4 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11566,23 +11654,23 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(44));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             ref float a1 = ref At(ref a0, 20);
                             ref float c1 = ref At(ref c0, 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                var b0_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -11605,38 +11693,38 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref ushort b0 = ref At(ref packed, 0);
-                            ref ushort b1 = ref At(ref packed, 8);
-                            ref ushort b2 = ref At(ref packed, 16);
-                            ref ushort b3 = ref At(ref packed, 24);
+                            ref byte b0 = ref packed;
+                            ref byte b1 = ref At(ref packed, 8 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 16 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 24 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(8));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(12));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(20));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(28));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 32);
-                                ref ushort b1r = ref At(ref b1, r * 32);
-                                ref ushort b2r = ref At(ref b2, r * 32);
-                                ref ushort b3r = ref At(ref b3, r * 32);
+                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                                TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                                TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                                TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                                TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
@@ -11650,34 +11738,34 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                         {
-                            ref ushort b0 = ref At(ref packed, 640);
+                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(36));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(44));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(52));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref ushort b0r = ref At(ref b0, r * 28);
+                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                                var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                                var b0_ = TWeights.LoadVector128(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                                var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                                var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
-                                var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 12));
+                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 12 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 16));
+                                var b4_ = TWeights.LoadVector128(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
-                                var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 20));
+                                var b5_ = TWeights.LoadVector128(ref At(ref b0r, 20 * TWeights.Size));
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                                var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 24));
+                                var b6_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(32));
@@ -11690,77 +11778,82 @@ namespace Games.Input
                         }
                     }
                 }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearBFloat16_60x20_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+            private static void LinearCompact_60x20_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
-                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+                // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
                     for (int j = 0; j < 32; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 20 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 20 + ((j + 4) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 20 + ((j + 8) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 20 + ((j + 12) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 20 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 20 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 20 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 20 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, j);
-                        var acc0_1 = At(ref bias, 1 + j);
-                        var acc0_2 = At(ref bias, 2 + j);
-                        var acc0_3 = At(ref bias, 3 + j);
-                        var acc0_4 = At(ref bias, j + 4);
-                        var acc0_5 = At(ref bias, 1 + j + 4);
-                        var acc0_6 = At(ref bias, 2 + j + 4);
-                        var acc0_7 = At(ref bias, 3 + j + 4);
-                        var acc0_8 = At(ref bias, j + 8);
-                        var acc0_9 = At(ref bias, 1 + j + 8);
-                        var acc0_10 = At(ref bias, 2 + j + 8);
-                        var acc0_11 = At(ref bias, 3 + j + 8);
-                        var acc0_12 = At(ref bias, j + 12);
-                        var acc0_13 = At(ref bias, 1 + j + 12);
-                        var acc0_14 = At(ref bias, 2 + j + 12);
-                        var acc0_15 = At(ref bias, 3 + j + 12);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, j) = acc0_0;
@@ -11781,66 +11874,66 @@ namespace Games.Input
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 640);
-                        ref ushort b1 = ref At(ref packed, 644);
-                        ref ushort b2 = ref At(ref packed, 648);
-                        ref ushort b3 = ref At(ref packed, 652);
+                        ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 644 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 648 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 652 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 32);
-                        var acc0_1 = At(ref bias, 33);
-                        var acc0_2 = At(ref bias, 34);
-                        var acc0_3 = At(ref bias, 35);
-                        var acc0_4 = At(ref bias, 36);
-                        var acc0_5 = At(ref bias, 37);
-                        var acc0_6 = At(ref bias, 38);
-                        var acc0_7 = At(ref bias, 39);
-                        var acc0_8 = At(ref bias, 40);
-                        var acc0_9 = At(ref bias, 41);
-                        var acc0_10 = At(ref bias, 42);
-                        var acc0_11 = At(ref bias, 43);
-                        var acc0_12 = At(ref bias, 44);
-                        var acc0_13 = At(ref bias, 45);
-                        var acc0_14 = At(ref bias, 46);
-                        var acc0_15 = At(ref bias, 47);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 32);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 33);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 34);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 35);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 36);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 37);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 38);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 39);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 40);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 41);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 42);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 43);
+                        var acc0_12 = TWeights.Scaled ? default : At(ref bias, 44);
+                        var acc0_13 = TWeights.Scaled ? default : At(ref bias, 45);
+                        var acc0_14 = TWeights.Scaled ? default : At(ref bias, 46);
+                        var acc0_15 = TWeights.Scaled ? default : At(ref bias, 47);
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
-                            ref ushort b1r = ref At(ref b1, r * 28);
-                            ref ushort b2r = ref At(ref b2, r * 28);
-                            ref ushort b3r = ref At(ref b3, r * 28);
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 28) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 28) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 28) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadScalar(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                            var b4_ = TWeights.LoadScalar(ref b1r);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                            var b8_ = TWeights.LoadScalar(ref b2r);
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                            var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                            var b12_ = TWeights.LoadScalar(ref b3r);
                             acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                            var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                            var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                             acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                            var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                            var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                            var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                            var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
                         At(ref c0, 32) = acc0_0;
@@ -11861,48 +11954,48 @@ namespace Games.Input
                         At(ref c0, 47) = acc0_15;
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 640);
+                        ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 20);
                         ref float c0 = ref At(ref y, m * 60);
-                        var acc0_0 = At(ref bias, 48);
-                        var acc0_1 = At(ref bias, 49);
-                        var acc0_2 = At(ref bias, 50);
-                        var acc0_3 = At(ref bias, 51);
-                        var acc0_4 = At(ref bias, 52);
-                        var acc0_5 = At(ref bias, 53);
-                        var acc0_6 = At(ref bias, 54);
-                        var acc0_7 = At(ref bias, 55);
-                        var acc0_8 = At(ref bias, 56);
-                        var acc0_9 = At(ref bias, 57);
-                        var acc0_10 = At(ref bias, 58);
-                        var acc0_11 = At(ref bias, 59);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 48);
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 49);
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 50);
+                        var acc0_3 = TWeights.Scaled ? default : At(ref bias, 51);
+                        var acc0_4 = TWeights.Scaled ? default : At(ref bias, 52);
+                        var acc0_5 = TWeights.Scaled ? default : At(ref bias, 53);
+                        var acc0_6 = TWeights.Scaled ? default : At(ref bias, 54);
+                        var acc0_7 = TWeights.Scaled ? default : At(ref bias, 55);
+                        var acc0_8 = TWeights.Scaled ? default : At(ref bias, 56);
+                        var acc0_9 = TWeights.Scaled ? default : At(ref bias, 57);
+                        var acc0_10 = TWeights.Scaled ? default : At(ref bias, 58);
+                        var acc0_11 = TWeights.Scaled ? default : At(ref bias, 59);
                         for (int r = 0; r < 20; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 28);
+                            ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
                             float a0r = At(ref a0, r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 16));
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 17));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 17 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 18));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 18 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 19));
+                            var b3_ = TWeights.LoadScalar(ref At(ref b0r, 19 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                            var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 20));
+                            var b4_ = TWeights.LoadScalar(ref At(ref b0r, 20 * TWeights.Size));
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                            var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 21));
+                            var b5_ = TWeights.LoadScalar(ref At(ref b0r, 21 * TWeights.Size));
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                            var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 22));
+                            var b6_ = TWeights.LoadScalar(ref At(ref b0r, 22 * TWeights.Size));
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                            var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 23));
+                            var b7_ = TWeights.LoadScalar(ref At(ref b0r, 23 * TWeights.Size));
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                            var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 24));
+                            var b8_ = TWeights.LoadScalar(ref At(ref b0r, 24 * TWeights.Size));
                             acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                            var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 25));
+                            var b9_ = TWeights.LoadScalar(ref At(ref b0r, 25 * TWeights.Size));
                             acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                            var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 26));
+                            var b10_ = TWeights.LoadScalar(ref At(ref b0r, 26 * TWeights.Size));
                             acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                            var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 27));
+                            var b11_ = TWeights.LoadScalar(ref At(ref b0r, 27 * TWeights.Size));
                             acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
                         }
                         At(ref c0, 48) = acc0_0;
@@ -11918,6 +12011,30 @@ namespace Games.Input
                         At(ref c0, 58) = acc0_10;
                         At(ref c0, 59) = acc0_11;
                     }
+                }
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
+            }
+
+            /// <summary>Linear_60x20 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LinearInference_60x20(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            {
+                if (format == global::RnnGen.WeightFormat.BFloat16)
+                {
+                    // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                    LinearCompact_60x20<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                }
+                else if (format == global::RnnGen.WeightFormat.Int8)
+                {
+                    LinearCompact_60x20<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                }
+                else
+                {
+                    Linear_60x20(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 

@@ -16,9 +16,9 @@ partial class MixedStack
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ref float At(ref float origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-        /// <summary>The bfloat16 <paramref name="offset"/> elements past <paramref name="origin"/> (a bfloat16 copy of packed weights has the float32 copy's offsets).</summary>
+        /// <summary>The byte <paramref name="offset"/> bytes past <paramref name="origin"/> (a compact copy of packed weights: the float32 copy's element offsets times the format's size).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static ref ushort At(ref ushort origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
+        public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
         // ---- 8 × 8 weight matrix ----
 
@@ -576,36 +576,36 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_8x8 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_8x8 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_8x8(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_8x8<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x8_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x8_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x8_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x8_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x8_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x8_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_8x8_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x8_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x8_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x8_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -616,14 +616,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -650,20 +650,20 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -682,17 +682,17 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -707,32 +707,37 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x8_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x8_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -747,7 +752,7 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 32);
                     ref float a5 = ref At(ref a0, 40);
                     ref float c5 = ref At(ref c0, 40);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
@@ -755,8 +760,8 @@ partial class MixedStack
                     var acc5_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -791,20 +796,20 @@ partial class MixedStack
                 if (rest > 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -825,20 +830,20 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -857,17 +862,17 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -882,32 +887,37 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x8_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x8_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -918,8 +928,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -928,9 +938,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -965,24 +975,24 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1007,20 +1017,20 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -1039,19 +1049,19 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -1059,46 +1069,51 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x8_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x8_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = At(ref bias, 0);
-                    var acc0_1 = At(ref bias, 1);
-                    var acc0_2 = At(ref bias, 2);
-                    var acc0_3 = At(ref bias, 3);
-                    var acc0_4 = At(ref bias, 4);
-                    var acc0_5 = At(ref bias, 5);
-                    var acc0_6 = At(ref bias, 6);
-                    var acc0_7 = At(ref bias, 7);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7);
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, 0) = acc0_0;
@@ -1110,6 +1125,30 @@ partial class MixedStack
                     At(ref c0, 6) = acc0_6;
                     At(ref c0, 7) = acc0_7;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
+        }
+
+        /// <summary>Linear_8x8 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_8x8(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_8x8<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_8x8<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_8x8(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -2858,36 +2897,36 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_8x24 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_8x24 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_8x24(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_8x24<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x24_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x24_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x24_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x24_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_8x24_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x24_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_8x24_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_8x24_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x24_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x24_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -2898,14 +2937,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2932,20 +2971,20 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2964,17 +3003,17 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -2989,32 +3028,37 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x24_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x24_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -3029,7 +3073,7 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 32);
                     ref float a5 = ref At(ref a0, 120);
                     ref float c5 = ref At(ref c0, 40);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
@@ -3037,8 +3081,8 @@ partial class MixedStack
                     var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -3073,20 +3117,20 @@ partial class MixedStack
                 if (rest > 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -3107,20 +3151,20 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -3139,17 +3183,17 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -3164,32 +3208,37 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x24_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x24_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -3200,8 +3249,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -3210,9 +3259,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -3247,24 +3296,24 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 16);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -3289,20 +3338,20 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -3321,19 +3370,19 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 8);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -3341,46 +3390,51 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_8x24_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_8x24_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 8);
-                    var acc0_0 = At(ref bias, 0);
-                    var acc0_1 = At(ref bias, 1);
-                    var acc0_2 = At(ref bias, 2);
-                    var acc0_3 = At(ref bias, 3);
-                    var acc0_4 = At(ref bias, 4);
-                    var acc0_5 = At(ref bias, 5);
-                    var acc0_6 = At(ref bias, 6);
-                    var acc0_7 = At(ref bias, 7);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7);
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, 0) = acc0_0;
@@ -3392,6 +3446,30 @@ partial class MixedStack
                     At(ref c0, 6) = acc0_6;
                     At(ref c0, 7) = acc0_7;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
+        }
+
+        /// <summary>Linear_8x24 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_8x24(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_8x24<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_8x24<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_8x24(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -6012,36 +6090,36 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_9x8 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_9x8 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_9x8(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_9x8<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_9x8_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_9x8_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_9x8_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_9x8_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_9x8_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_9x8_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_9x8_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_9x8_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_9x8_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_9x8_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -6052,8 +6130,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                    var acc0_1 = At(ref bias, 8);
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -6062,9 +6140,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6099,24 +6177,24 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6141,20 +6219,20 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6173,19 +6251,19 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -6193,16 +6271,21 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_9x8_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_9x8_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -6217,8 +6300,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 36);
                     ref float a5 = ref At(ref a0, 40);
                     ref float c5 = ref At(ref c0, 45);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                    var acc0_1 = At(ref bias, 8);
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -6231,9 +6314,9 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6280,24 +6363,24 @@ partial class MixedStack
                 if (rest > 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6324,24 +6407,24 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6366,20 +6449,20 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -6398,19 +6481,19 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -6418,16 +6501,21 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_9x8_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_9x8_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -6438,8 +6526,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -6448,9 +6536,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6479,7 +6567,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 0);
+                ref byte b0 = ref packed;
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 8);
@@ -6490,14 +6578,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
-                    var acc0_0 = At(ref bias, 8);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 8);
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 9);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                        var b0_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                         float a1r = At(ref a1, r);
@@ -6520,24 +6608,24 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6559,20 +6647,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
                         ref float a2 = ref At(ref a0, 16);
                         ref float c2 = ref At(ref c0, 18);
-                        var acc0_0 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             float a1r = At(ref a1, r);
@@ -6588,23 +6676,23 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
                         ref float a1 = ref At(ref a0, 8);
                         ref float c1 = ref At(ref c0, 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                        var acc0_2 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 8);
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -6627,22 +6715,22 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
+                        ref byte b0 = ref packed;
                         ref float a0 = ref At(ref x, m * 8);
                         ref float c0 = ref At(ref y, m * 9);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
-                        var acc0_2 = At(ref bias, 8);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4));
+                        var acc0_2 = TWeights.Scaled ? default : At(ref bias, 8);
                         for (int r = 0; r < 8; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 9);
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                            var b2_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -6651,49 +6739,54 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_9x8_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_9x8_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 {
-                    ref ushort b0 = ref At(ref packed, 0);
+                    ref byte b0 = ref packed;
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 9);
-                    var acc0_0 = At(ref bias, 0);
-                    var acc0_1 = At(ref bias, 1);
-                    var acc0_2 = At(ref bias, 2);
-                    var acc0_3 = At(ref bias, 3);
-                    var acc0_4 = At(ref bias, 4);
-                    var acc0_5 = At(ref bias, 5);
-                    var acc0_6 = At(ref bias, 6);
-                    var acc0_7 = At(ref bias, 7);
-                    var acc0_8 = At(ref bias, 8);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 5);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 6);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 7);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, 8);
                     for (int r = 0; r < 8; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 9);
+                        ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        var b8_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
                     }
                     At(ref c0, 0) = acc0_0;
@@ -6706,6 +6799,30 @@ partial class MixedStack
                     At(ref c0, 7) = acc0_7;
                     At(ref c0, 8) = acc0_8;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
+            }
+        }
+
+        /// <summary>Linear_9x8 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_9x8(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_9x8<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_9x8<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_9x8(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -9172,37 +9289,37 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_72x19 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_72x19 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_72x19(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_72x19<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x19_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x19_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x19_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x19_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x19_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x19_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_72x19_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x19_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x19_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x19_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9213,8 +9330,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -9223,8 +9340,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -9253,7 +9370,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9264,14 +9381,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9298,18 +9415,18 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -9320,10 +9437,10 @@ partial class MixedStack
                         var acc2_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -9357,20 +9474,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9389,26 +9506,26 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -9432,17 +9549,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9457,24 +9574,24 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                         }
@@ -9484,33 +9601,38 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x19_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x19_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9525,8 +9647,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 288);
                     ref float a5 = ref At(ref a0, 95);
                     ref float c5 = ref At(ref c0, 360);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -9539,8 +9661,8 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9581,7 +9703,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9596,7 +9718,7 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 288);
                     ref float a5 = ref At(ref a0, 95);
                     ref float c5 = ref At(ref c0, 360);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
@@ -9604,8 +9726,8 @@ partial class MixedStack
                     var acc5_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9641,23 +9763,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9679,20 +9801,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9714,23 +9836,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9752,20 +9874,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9785,26 +9907,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 19 + ((j + 16) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9828,17 +9950,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -9853,38 +9975,38 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 16);
-                        ref ushort b2 = ref At(ref packed, 608);
-                        ref ushort b3 = ref At(ref packed, 624);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 608 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 624 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
@@ -9898,33 +10020,38 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x19_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x19_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 8)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9935,8 +10062,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -9945,8 +10072,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -9975,7 +10102,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -9986,8 +10113,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -9996,9 +10123,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -10034,23 +10161,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 8)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -10072,24 +10199,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -10115,26 +10242,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -10158,20 +10285,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -10191,38 +10318,38 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 19 + ((j + 16) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 19 + ((j + 24) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                         }
@@ -10236,19 +10363,19 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -10256,77 +10383,82 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x19_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x19_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 19 + ((j + 4) & 31));
-                    ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                    ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 19 + ((j + 12) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 19 + ((j + 4) & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 19 + ((j + 12) & 31)) * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = At(ref bias, j);
-                    var acc0_1 = At(ref bias, 1 + j);
-                    var acc0_2 = At(ref bias, 2 + j);
-                    var acc0_3 = At(ref bias, 3 + j);
-                    var acc0_4 = At(ref bias, j + 4);
-                    var acc0_5 = At(ref bias, 1 + j + 4);
-                    var acc0_6 = At(ref bias, 2 + j + 4);
-                    var acc0_7 = At(ref bias, 3 + j + 4);
-                    var acc0_8 = At(ref bias, j + 8);
-                    var acc0_9 = At(ref bias, 1 + j + 8);
-                    var acc0_10 = At(ref bias, 2 + j + 8);
-                    var acc0_11 = At(ref bias, 3 + j + 8);
-                    var acc0_12 = At(ref bias, j + 12);
-                    var acc0_13 = At(ref bias, 1 + j + 12);
-                    var acc0_14 = At(ref bias, 2 + j + 12);
-                    var acc0_15 = At(ref bias, 3 + j + 12);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                    var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                    var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                    var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                    var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b1r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b8_ = TWeights.LoadScalar(ref b2r);
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                        var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b12_ = TWeights.LoadScalar(ref b3r);
                         acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                        var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                        var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                        var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                        var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                        var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
                     At(ref c0, j) = acc0_0;
@@ -10347,36 +10479,36 @@ partial class MixedStack
                     At(ref c0, 3 + j + 12) = acc0_15;
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 1216);
+                    ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = At(ref bias, 64);
-                    var acc0_1 = At(ref bias, 65);
-                    var acc0_2 = At(ref bias, 66);
-                    var acc0_3 = At(ref bias, 67);
-                    var acc0_4 = At(ref bias, 68);
-                    var acc0_5 = At(ref bias, 69);
-                    var acc0_6 = At(ref bias, 70);
-                    var acc0_7 = At(ref bias, 71);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 65);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 66);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 67);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 68);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 69);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 70);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 71);
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, 64) = acc0_0;
@@ -10388,6 +10520,30 @@ partial class MixedStack
                     At(ref c0, 70) = acc0_6;
                     At(ref c0, 71) = acc0_7;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
+        }
+
+        /// <summary>Linear_72x19 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_72x19(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_72x19<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_72x19<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_72x19(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -14067,37 +14223,37 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_72x24 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_72x24 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_72x24(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_72x24<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x24_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x24_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x24_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x24_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_72x24_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x24_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_72x24_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_72x24_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x24_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x24_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14108,8 +14264,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -14118,8 +14274,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14148,7 +14304,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1536);
+                ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14159,14 +14315,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14193,18 +14349,18 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 768);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -14215,10 +14371,10 @@ partial class MixedStack
                         var acc2_3 = acc0_3;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14252,20 +14408,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14284,26 +14440,26 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 768);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -14327,17 +14483,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14352,24 +14508,24 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 768);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                         }
@@ -14379,33 +14535,38 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x24_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x24_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14420,8 +14581,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 288);
                     ref float a5 = ref At(ref a0, 120);
                     ref float c5 = ref At(ref c0, 360);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -14434,8 +14595,8 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14476,7 +14637,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1536);
+                ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14491,7 +14652,7 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 288);
                     ref float a5 = ref At(ref a0, 120);
                     ref float c5 = ref At(ref c0, 360);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
@@ -14499,8 +14660,8 @@ partial class MixedStack
                     var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14536,23 +14697,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14574,20 +14735,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14609,23 +14770,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14647,20 +14808,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14680,26 +14841,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 24 + ((j + 16) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14723,17 +14884,17 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         var acc1_0 = acc0_0;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -14748,38 +14909,38 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 16);
-                        ref ushort b2 = ref At(ref packed, 768);
-                        ref ushort b3 = ref At(ref packed, 784);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 768 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 784 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
@@ -14793,33 +14954,38 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x24_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x24_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 8)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14830,8 +14996,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -14840,8 +15006,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -14870,7 +15036,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1536);
+                ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 24);
@@ -14881,8 +15047,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -14891,9 +15057,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -14929,23 +15095,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 8)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -14967,24 +15133,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
                         ref float a2 = ref At(ref a0, 48);
                         ref float c2 = ref At(ref c0, 144);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15010,26 +15176,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 24 + ((j + 8) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15053,20 +15219,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         ref float a1 = ref At(ref a0, 24);
                         ref float c1 = ref At(ref c0, 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -15086,38 +15252,38 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 24 + ((j + 16) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 24 + ((j + 24) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 24 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 24 + ((j + 16) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 24 + ((j + 24) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                         }
@@ -15131,19 +15297,19 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1536);
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 8);
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -15151,77 +15317,82 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_72x24_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_72x24_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                    ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 24 + ((j + 4) & 31));
-                    ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 24 + ((j + 8) & 31));
-                    ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 24 + ((j + 12) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 24 + ((j + 4) & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 24 + ((j + 8) & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 24 + ((j + 12) & 31)) * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = At(ref bias, j);
-                    var acc0_1 = At(ref bias, 1 + j);
-                    var acc0_2 = At(ref bias, 2 + j);
-                    var acc0_3 = At(ref bias, 3 + j);
-                    var acc0_4 = At(ref bias, j + 4);
-                    var acc0_5 = At(ref bias, 1 + j + 4);
-                    var acc0_6 = At(ref bias, 2 + j + 4);
-                    var acc0_7 = At(ref bias, 3 + j + 4);
-                    var acc0_8 = At(ref bias, j + 8);
-                    var acc0_9 = At(ref bias, 1 + j + 8);
-                    var acc0_10 = At(ref bias, 2 + j + 8);
-                    var acc0_11 = At(ref bias, 3 + j + 8);
-                    var acc0_12 = At(ref bias, j + 12);
-                    var acc0_13 = At(ref bias, 1 + j + 12);
-                    var acc0_14 = At(ref bias, 2 + j + 12);
-                    var acc0_15 = At(ref bias, 3 + j + 12);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                    var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                    var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                    var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                    var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b1r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b8_ = TWeights.LoadScalar(ref b2r);
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                        var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b12_ = TWeights.LoadScalar(ref b3r);
                         acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                        var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                        var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                        var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                        var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                        var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
                     At(ref c0, j) = acc0_0;
@@ -15242,36 +15413,36 @@ partial class MixedStack
                     At(ref c0, 3 + j + 12) = acc0_15;
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 1536);
+                    ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
-                    var acc0_0 = At(ref bias, 64);
-                    var acc0_1 = At(ref bias, 65);
-                    var acc0_2 = At(ref bias, 66);
-                    var acc0_3 = At(ref bias, 67);
-                    var acc0_4 = At(ref bias, 68);
-                    var acc0_5 = At(ref bias, 69);
-                    var acc0_6 = At(ref bias, 70);
-                    var acc0_7 = At(ref bias, 71);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 65);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 66);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 67);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 68);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 69);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 70);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 71);
                     for (int r = 0; r < 24; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 8);
+                        ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
                     }
                     At(ref c0, 64) = acc0_0;
@@ -15283,6 +15454,30 @@ partial class MixedStack
                     At(ref c0, 70) = acc0_6;
                     At(ref c0, 71) = acc0_7;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
+        }
+
+        /// <summary>Linear_72x24 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_72x24(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_72x24<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_72x24<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_72x24(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -18665,37 +18860,37 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_76x12 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_76x12 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_76x12(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_76x12<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x12_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x12_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x12_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x12_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x12_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x12_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_76x12_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x12_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x12_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x12_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -18706,8 +18901,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -18716,8 +18911,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -18746,7 +18941,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 768);
+                ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -18757,8 +18952,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -18767,9 +18962,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -18808,18 +19003,18 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 384);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 384 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -18830,10 +19025,10 @@ partial class MixedStack
                         var acc2_3 = acc0_3;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -18867,24 +19062,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -18912,26 +19107,26 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 384);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 384 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -18955,20 +19150,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -18989,24 +19184,24 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 384);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 384 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                         }
@@ -19016,20 +19211,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -19037,17 +19232,22 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x12_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x12_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -19062,8 +19262,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 304);
                     ref float a5 = ref At(ref a0, 60);
                     ref float c5 = ref At(ref c0, 380);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -19076,8 +19276,8 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -19118,7 +19318,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 768);
+                ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -19133,8 +19333,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 304);
                     ref float a5 = ref At(ref a0, 60);
                     ref float c5 = ref At(ref c0, 380);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -19147,9 +19347,9 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -19203,23 +19403,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -19241,24 +19441,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -19289,23 +19489,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -19327,24 +19527,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -19373,26 +19573,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 12 + ((j + 16) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -19416,20 +19616,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -19450,38 +19650,38 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 16);
-                        ref ushort b2 = ref At(ref packed, 384);
-                        ref ushort b3 = ref At(ref packed, 400);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 384 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 400 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
@@ -19495,20 +19695,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -19516,17 +19716,22 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x12_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x12_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 8)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -19537,8 +19742,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -19547,8 +19752,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19577,7 +19782,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 768);
+                ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -19588,8 +19793,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -19598,9 +19803,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19629,7 +19834,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 768);
+                ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 12);
@@ -19640,14 +19845,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19675,23 +19880,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 8)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19713,24 +19918,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19752,20 +19957,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(68));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 24);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19785,26 +19990,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 12 + ((j + 8) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19828,23 +20033,23 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 12);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -19868,38 +20073,38 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 12 + ((j + 16) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 12 + ((j + 24) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 12 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 12 + ((j + 16) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 12 + ((j + 24) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                         }
@@ -19913,22 +20118,22 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 768);
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -19937,77 +20142,82 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x12_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x12_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                    ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 12 + ((j + 4) & 31));
-                    ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 12 + ((j + 8) & 31));
-                    ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 12 + ((j + 12) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 12 + ((j + 4) & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 12 + ((j + 8) & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 12 + ((j + 12) & 31)) * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = At(ref bias, j);
-                    var acc0_1 = At(ref bias, 1 + j);
-                    var acc0_2 = At(ref bias, 2 + j);
-                    var acc0_3 = At(ref bias, 3 + j);
-                    var acc0_4 = At(ref bias, j + 4);
-                    var acc0_5 = At(ref bias, 1 + j + 4);
-                    var acc0_6 = At(ref bias, 2 + j + 4);
-                    var acc0_7 = At(ref bias, 3 + j + 4);
-                    var acc0_8 = At(ref bias, j + 8);
-                    var acc0_9 = At(ref bias, 1 + j + 8);
-                    var acc0_10 = At(ref bias, 2 + j + 8);
-                    var acc0_11 = At(ref bias, 3 + j + 8);
-                    var acc0_12 = At(ref bias, j + 12);
-                    var acc0_13 = At(ref bias, 1 + j + 12);
-                    var acc0_14 = At(ref bias, 2 + j + 12);
-                    var acc0_15 = At(ref bias, 3 + j + 12);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                    var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                    var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                    var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                    var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b1r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b8_ = TWeights.LoadScalar(ref b2r);
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                        var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b12_ = TWeights.LoadScalar(ref b3r);
                         acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                        var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                        var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                        var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                        var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                        var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
                     At(ref c0, j) = acc0_0;
@@ -20028,48 +20238,48 @@ partial class MixedStack
                     At(ref c0, 3 + j + 12) = acc0_15;
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 768);
+                    ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = At(ref bias, 64);
-                    var acc0_1 = At(ref bias, 65);
-                    var acc0_2 = At(ref bias, 66);
-                    var acc0_3 = At(ref bias, 67);
-                    var acc0_4 = At(ref bias, 68);
-                    var acc0_5 = At(ref bias, 69);
-                    var acc0_6 = At(ref bias, 70);
-                    var acc0_7 = At(ref bias, 71);
-                    var acc0_8 = At(ref bias, 72);
-                    var acc0_9 = At(ref bias, 73);
-                    var acc0_10 = At(ref bias, 74);
-                    var acc0_11 = At(ref bias, 75);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 65);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 66);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 67);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 68);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 69);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 70);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 71);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, 72);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 73);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 74);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 75);
                     for (int r = 0; r < 12; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        var b8_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 10));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b0r, 10 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 11));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b0r, 11 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
                     }
                     At(ref c0, 64) = acc0_0;
@@ -20085,6 +20295,30 @@ partial class MixedStack
                     At(ref c0, 74) = acc0_10;
                     At(ref c0, 75) = acc0_11;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
+        }
+
+        /// <summary>Linear_76x12 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_76x12(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_76x12<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_76x12<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_76x12(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 
@@ -23157,37 +23391,37 @@ partial class MixedStack
             }
         }
 
-        /// <summary>Linear_76x19 with Wᵀ read from a bfloat16 copy of its panels (see RnnGen.Numerics.BFloat16Weights.Pack): the same products in float32 of weights rounded to bfloat16.</summary>
+        /// <summary>Linear_76x19 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public static void LinearBFloat16_76x19(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        public static void LinearCompact_76x19<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x19_Vector512(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x19_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x19_Vector256(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x19_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                LinearBFloat16_76x19_Vector128(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x19_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
             else
             {
-                LinearBFloat16_76x19_Scalar(ref x, ref packed, ref bias, ref y, count);
+                LinearCompact_76x19_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x19_Vector512(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x19_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -23198,8 +23432,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -23208,8 +23442,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -23238,7 +23472,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -23249,8 +23483,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -23259,9 +23493,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23300,18 +23534,18 @@ partial class MixedStack
                 if (rest == 3)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
@@ -23322,10 +23556,10 @@ partial class MixedStack
                         var acc2_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -23359,24 +23593,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23404,26 +23638,26 @@ partial class MixedStack
                 else if (rest == 2)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -23447,20 +23681,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23481,24 +23715,24 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 608);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector512(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                         }
@@ -23508,20 +23742,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -23529,17 +23763,22 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x19_Vector256(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x19_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 6);
             // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 16)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -23554,8 +23793,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 304);
                     ref float a5 = ref At(ref a0, 95);
                     ref float c5 = ref At(ref c0, 380);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -23568,8 +23807,8 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -23610,7 +23849,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -23625,8 +23864,8 @@ partial class MixedStack
                     ref float c4 = ref At(ref c0, 304);
                     ref float a5 = ref At(ref a0, 95);
                     ref float c5 = ref At(ref c0, 380);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -23639,9 +23878,9 @@ partial class MixedStack
                     var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector256(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23695,23 +23934,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -23733,24 +23972,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23781,23 +24020,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -23819,24 +24058,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23865,26 +24104,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 19 + ((j + 16) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
@@ -23908,20 +24147,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(8 + j + 16));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -23942,38 +24181,38 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref ushort b0 = ref At(ref packed, 0);
-                        ref ushort b1 = ref At(ref packed, 16);
-                        ref ushort b2 = ref At(ref packed, 608);
-                        ref ushort b3 = ref At(ref packed, 624);
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 608 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 624 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector256(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector256(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector256(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector256(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                         }
@@ -23987,20 +24226,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector256(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector256(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                         }
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -24008,17 +24247,22 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x19_Vector128(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x19_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             int blockedRows = count - (count % 4);
             // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 8)
             {
-                ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -24029,8 +24273,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -24039,8 +24283,8 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24069,7 +24313,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -24080,8 +24324,8 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                    var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                    var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                     var acc1_0 = acc0_0;
                     var acc1_1 = acc0_1;
                     var acc2_0 = acc0_0;
@@ -24090,9 +24334,9 @@ partial class MixedStack
                     var acc3_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref b0r);
+                        var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24121,7 +24365,7 @@ partial class MixedStack
                 }
             }
             {
-                ref ushort b0 = ref At(ref packed, 1216);
+                ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                 for (int m = 0; m < blockedRows; m += 4)
                 {
                     ref float a0 = ref At(ref x, m * 19);
@@ -24132,14 +24376,14 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
-                    var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                    var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                        var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                         float a0r = At(ref a0, r);
                         var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24167,23 +24411,23 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 8)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24205,24 +24449,24 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(4 + j));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc2_0 = acc0_0;
                         var acc2_1 = acc0_1;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24244,20 +24488,20 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(68));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
                         ref float a2 = ref At(ref a0, 38);
                         ref float c2 = ref At(ref c0, 152);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24277,26 +24521,26 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 16)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         var acc1_3 = acc0_3;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24320,23 +24564,23 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         ref float a1 = ref At(ref a0, 19);
                         ref float c1 = ref At(ref c0, 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         var acc1_0 = acc0_0;
                         var acc1_1 = acc0_1;
                         var acc1_2 = acc0_2;
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector128(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
@@ -24360,38 +24604,38 @@ partial class MixedStack
                 {
                     for (int j = 0; j < 64; j += 32)
                     {
-                        ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                        ref ushort b1 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                        ref ushort b2 = ref At(ref packed, ((j + 16) & ~31) * 19 + ((j + 16) & 31));
-                        ref ushort b3 = ref At(ref packed, ((j + 24) & ~31) * 19 + ((j + 24) & 31));
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 19 + ((j + 16) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 19 + ((j + 24) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
-                        var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
-                        var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
-                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
-                        var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
-                        var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 8));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 16));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
+                        var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
+                        var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 32);
-                            ref ushort b1r = ref At(ref b1, r * 32);
-                            ref ushort b2r = ref At(ref b2, r * 32);
-                            ref ushort b3r = ref At(ref b3, r * 32);
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b0r, 0), out var b0_, out var b1_);
+                            TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b1r, 0), out var b2_, out var b3_);
+                            TWeights.LoadPairsVector128(ref b1r, out var b2_, out var b3_);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b2r, 0), out var b4_, out var b5_);
+                            TWeights.LoadPairsVector128(ref b2r, out var b4_, out var b5_);
                             acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
-                            global::RnnGen.Numerics.BFloat16Weights.LoadPairsVector128(ref At(ref b3r, 0), out var b6_, out var b7_);
+                            TWeights.LoadPairsVector128(ref b3r, out var b6_, out var b7_);
                             acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
                             acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                         }
@@ -24405,22 +24649,22 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(4 + j + 24));
                     }
                     {
-                        ref ushort b0 = ref At(ref packed, 1216);
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
-                        var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(68));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref ushort b0r = ref At(ref b0, r * 12);
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 0));
+                            var b0_ = TWeights.LoadVector128(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
-                            var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 4));
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 4 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                            var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadVector128(ref At(ref b0r, 8));
+                            var b2_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                         }
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(64));
@@ -24429,77 +24673,82 @@ partial class MixedStack
                     }
                 }
             }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void LinearBFloat16_76x19_Scalar(ref float x, ref ushort packed, ref float bias, ref float y, int count)
+        private static void LinearCompact_76x19_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
-            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from bfloat16 panels of 32 columns and widened exactly to float32.
+            // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
             // One row at a time, several column tiles at once.
             for (int m = 0; m < count; m++)
             {
                 for (int j = 0; j < 64; j += 16)
                 {
-                    ref ushort b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                    ref ushort b1 = ref At(ref packed, ((j + 4) & ~31) * 19 + ((j + 4) & 31));
-                    ref ushort b2 = ref At(ref packed, ((j + 8) & ~31) * 19 + ((j + 8) & 31));
-                    ref ushort b3 = ref At(ref packed, ((j + 12) & ~31) * 19 + ((j + 12) & 31));
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
+                    ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 19 + ((j + 4) & 31)) * TWeights.Size);
+                    ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 19 + ((j + 8) & 31)) * TWeights.Size);
+                    ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 19 + ((j + 12) & 31)) * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = At(ref bias, j);
-                    var acc0_1 = At(ref bias, 1 + j);
-                    var acc0_2 = At(ref bias, 2 + j);
-                    var acc0_3 = At(ref bias, 3 + j);
-                    var acc0_4 = At(ref bias, j + 4);
-                    var acc0_5 = At(ref bias, 1 + j + 4);
-                    var acc0_6 = At(ref bias, 2 + j + 4);
-                    var acc0_7 = At(ref bias, 3 + j + 4);
-                    var acc0_8 = At(ref bias, j + 8);
-                    var acc0_9 = At(ref bias, 1 + j + 8);
-                    var acc0_10 = At(ref bias, 2 + j + 8);
-                    var acc0_11 = At(ref bias, 3 + j + 8);
-                    var acc0_12 = At(ref bias, j + 12);
-                    var acc0_13 = At(ref bias, 1 + j + 12);
-                    var acc0_14 = At(ref bias, 2 + j + 12);
-                    var acc0_15 = At(ref bias, 3 + j + 12);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 3 + j);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, j + 4);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 1 + j + 4);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 2 + j + 4);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 3 + j + 4);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, j + 8);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 1 + j + 8);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 2 + j + 8);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 3 + j + 8);
+                    var acc0_12 = TWeights.Scaled ? default : At(ref bias, j + 12);
+                    var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
+                    var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
+                    var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 32);
-                        ref ushort b1r = ref At(ref b1, r * 32);
-                        ref ushort b2r = ref At(ref b2, r * 32);
-                        ref ushort b3r = ref At(ref b3, r * 32);
+                        ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                        ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                        ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                        ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 0));
+                        var b4_ = TWeights.LoadScalar(ref b1r);
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 1));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b1r, 1 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 2));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b1r, 2 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b1r, 3));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b1r, 3 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 0));
+                        var b8_ = TWeights.LoadScalar(ref b2r);
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 1));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b2r, 1 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 2));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b2r, 2 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b2r, 3));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b2r, 3 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
-                        var b12_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 0));
+                        var b12_ = TWeights.LoadScalar(ref b3r);
                         acc0_12 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b12_, acc0_12);
-                        var b13_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 1));
+                        var b13_ = TWeights.LoadScalar(ref At(ref b3r, 1 * TWeights.Size));
                         acc0_13 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b13_, acc0_13);
-                        var b14_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 2));
+                        var b14_ = TWeights.LoadScalar(ref At(ref b3r, 2 * TWeights.Size));
                         acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
-                        var b15_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b3r, 3));
+                        var b15_ = TWeights.LoadScalar(ref At(ref b3r, 3 * TWeights.Size));
                         acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                     }
                     At(ref c0, j) = acc0_0;
@@ -24520,48 +24769,48 @@ partial class MixedStack
                     At(ref c0, 3 + j + 12) = acc0_15;
                 }
                 {
-                    ref ushort b0 = ref At(ref packed, 1216);
+                    ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
-                    var acc0_0 = At(ref bias, 64);
-                    var acc0_1 = At(ref bias, 65);
-                    var acc0_2 = At(ref bias, 66);
-                    var acc0_3 = At(ref bias, 67);
-                    var acc0_4 = At(ref bias, 68);
-                    var acc0_5 = At(ref bias, 69);
-                    var acc0_6 = At(ref bias, 70);
-                    var acc0_7 = At(ref bias, 71);
-                    var acc0_8 = At(ref bias, 72);
-                    var acc0_9 = At(ref bias, 73);
-                    var acc0_10 = At(ref bias, 74);
-                    var acc0_11 = At(ref bias, 75);
+                    var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
+                    var acc0_1 = TWeights.Scaled ? default : At(ref bias, 65);
+                    var acc0_2 = TWeights.Scaled ? default : At(ref bias, 66);
+                    var acc0_3 = TWeights.Scaled ? default : At(ref bias, 67);
+                    var acc0_4 = TWeights.Scaled ? default : At(ref bias, 68);
+                    var acc0_5 = TWeights.Scaled ? default : At(ref bias, 69);
+                    var acc0_6 = TWeights.Scaled ? default : At(ref bias, 70);
+                    var acc0_7 = TWeights.Scaled ? default : At(ref bias, 71);
+                    var acc0_8 = TWeights.Scaled ? default : At(ref bias, 72);
+                    var acc0_9 = TWeights.Scaled ? default : At(ref bias, 73);
+                    var acc0_10 = TWeights.Scaled ? default : At(ref bias, 74);
+                    var acc0_11 = TWeights.Scaled ? default : At(ref bias, 75);
                     for (int r = 0; r < 19; r++)
                     {
-                        ref ushort b0r = ref At(ref b0, r * 12);
+                        ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
                         float a0r = At(ref a0, r);
-                        var b0_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 0));
+                        var b0_ = TWeights.LoadScalar(ref b0r);
                         acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                        var b1_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 1));
+                        var b1_ = TWeights.LoadScalar(ref At(ref b0r, 1 * TWeights.Size));
                         acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                        var b2_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 2));
+                        var b2_ = TWeights.LoadScalar(ref At(ref b0r, 2 * TWeights.Size));
                         acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                        var b3_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 3));
+                        var b3_ = TWeights.LoadScalar(ref At(ref b0r, 3 * TWeights.Size));
                         acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
-                        var b4_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 4));
+                        var b4_ = TWeights.LoadScalar(ref At(ref b0r, 4 * TWeights.Size));
                         acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
-                        var b5_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 5));
+                        var b5_ = TWeights.LoadScalar(ref At(ref b0r, 5 * TWeights.Size));
                         acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
-                        var b6_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 6));
+                        var b6_ = TWeights.LoadScalar(ref At(ref b0r, 6 * TWeights.Size));
                         acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
-                        var b7_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 7));
+                        var b7_ = TWeights.LoadScalar(ref At(ref b0r, 7 * TWeights.Size));
                         acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b7_, acc0_7);
-                        var b8_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 8));
+                        var b8_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
                         acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b8_, acc0_8);
-                        var b9_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 9));
+                        var b9_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
                         acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b9_, acc0_9);
-                        var b10_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 10));
+                        var b10_ = TWeights.LoadScalar(ref At(ref b0r, 10 * TWeights.Size));
                         acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b10_, acc0_10);
-                        var b11_ = global::RnnGen.Numerics.BFloat16Weights.LoadScalar(ref At(ref b0r, 11));
+                        var b11_ = TWeights.LoadScalar(ref At(ref b0r, 11 * TWeights.Size));
                         acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b11_, acc0_11);
                     }
                     At(ref c0, 64) = acc0_0;
@@ -24577,6 +24826,30 @@ partial class MixedStack
                     At(ref c0, 74) = acc0_10;
                     At(ref c0, 75) = acc0_11;
                 }
+            }
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
+        }
+
+        /// <summary>Linear_76x19 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LinearInference_76x19(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+        {
+            if (format == global::RnnGen.WeightFormat.BFloat16)
+            {
+                // bfloat16 is not scaled: the bias stands in for the scales it never reads.
+                LinearCompact_76x19<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+            }
+            else if (format == global::RnnGen.WeightFormat.Int8)
+            {
+                LinearCompact_76x19<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+            }
+            else
+            {
+                Linear_76x19(ref x, ref At(ref packed, region), ref bias, ref y, count);
             }
         }
 

@@ -47,12 +47,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     private long _packedVersion = -1;
     /// <summary>The format of the weights Step reads (see InferenceWeights).</summary>
     private global::RnnGen.WeightFormat _inferenceWeights;
-    /// <summary>The bfloat16 copy of _packed, same offsets (see RnnGen.Numerics.BFloat16Weights); allocated when first selected.</summary>
-    private global::RnnGen.AlignedBuffer? _packedBFloat16;
-    /// <summary>The parameter buffer's Version that _packedBFloat16 was derived from; −1 until the first pack.</summary>
-    private long _packedBFloat16Version = -1;
-    /// <summary>Whether the last forward pass read the bfloat16 copy (a Forward with InferenceWeights = BFloat16).</summary>
-    private bool _forwardBFloat16;
+    /// <summary>
+    /// The compact copy of _packed in the format _compactFormat, with the same element offsets (see RnnGen.Numerics.BFloat16Weights
+    /// and Int8Weights; the int8 copy's row scales follow its weights, at Layout.Int8Scales); allocated when a format is selected.
+    /// </summary>
+    private global::RnnGen.AlignedBuffer? _compactWeights;
+    /// <summary>The format _compactWeights holds (Float32 while there is none).</summary>
+    private global::RnnGen.WeightFormat _compactFormat;
+    /// <summary>The parameter buffer's Version that _compactWeights was derived from; −1 until the first pack.</summary>
+    private long _compactVersion = -1;
+    /// <summary>The weights the last forward pass read: InferenceWeights for a Forward, Float32 for training and Evaluate.</summary>
+    private global::RnnGen.WeightFormat _forwardFormat;
     /// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>
     private global::RnnGen.WorkerTeam? _team;
     private readonly global::System.Action<int> _forwardBody;
@@ -206,13 +211,14 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
     /// <summary>
     /// The format of the weights <see cref="Step(State, int, global::System.Span{float})"/>, stream batches and <c>Forward</c> read: <see cref="global::RnnGen.WeightFormat.Float32"/>
-    /// (the default, the parameters themselves) or <see cref="global::RnnGen.WeightFormat.BFloat16"/>, a copy with half
-    /// the bytes made from the parameters like the packed float32 copy, and remade whenever they change.
+    /// (the default, the parameters themselves), <see cref="global::RnnGen.WeightFormat.BFloat16"/> (a copy with half
+    /// the bytes) or <see cref="global::RnnGen.WeightFormat.Int8"/> (a quarter of the bytes and a scale per row), a copy
+    /// made from the parameters like the packed float32 copy, and remade whenever they change.
     /// Arithmetic, states and outputs stay float32; only the weights of the per-step products (input,
-    /// recurrent, attention query and dense head) are rounded, so Step still reproduces Forward bit for bit.
+    /// recurrent, attention query and dense head) are compacted, so Step still reproduces Forward bit for bit.
     /// TrainStep, Evaluate, the attention keys of a memory and conditioned initial states always use float32,
-    /// and Backward refuses a bfloat16 Forward. Selecting BFloat16 allocates its copy (half the packed
-    /// weights' memory) once; stepping allocates nothing.
+    /// and Backward refuses a compact Forward. Selecting a compact format allocates its copy once (half or a
+    /// quarter of the packed weights' memory; the previous format's copy is released); stepping allocates nothing.
     /// </summary>
     /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a defined format.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
@@ -222,13 +228,18 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         set
         {
             ThrowIfDisposed();
-            if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16))
+            if (value is not (global::RnnGen.WeightFormat.Float32 or global::RnnGen.WeightFormat.BFloat16 or global::RnnGen.WeightFormat.Int8))
             {
-                throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32 or WeightFormat.BFloat16.");
+                throw new global::System.ArgumentOutOfRangeException("value", value, "InferenceWeights must be WeightFormat.Float32, WeightFormat.BFloat16 or WeightFormat.Int8.");
             }
-            if (value == global::RnnGen.WeightFormat.BFloat16 && _packedBFloat16 is null)
+            if (value != global::RnnGen.WeightFormat.Float32 && value != _compactFormat)
             {
-                _packedBFloat16 = new global::RnnGen.AlignedBuffer((Layout.PackedLength + 1) / 2);
+                // A new format's copy: allocated first, so a failure leaves the model as it was.
+                var copy = new global::RnnGen.AlignedBuffer(value == global::RnnGen.WeightFormat.BFloat16 ? (Layout.PackedLength + 1) / 2 : Layout.Int8Scales + Layout.ScalesLength);
+                _compactWeights?.Dispose();
+                _compactWeights = copy;
+                _compactFormat = value;
+                _compactVersion = -1;
             }
             _inferenceWeights = value;
         }
@@ -409,7 +420,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <see cref="InitialHiddenGradient"/>. The parameters must not have changed since that forward pass.
     /// </summary>
     /// <param name="outputGradients">d(loss)/d(outputs), batch-major [BatchSize, SequenceLength, OutputSize]; padding positions are not read.</param>
-    /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read bfloat16 weights (see InferenceWeights).</exception>
+    /// <exception cref="global::System.InvalidOperationException">No Forward, TrainStep or Evaluate has completed on this model yet, or the last Forward read compact weights (see InferenceWeights).</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
     public void Backward(global::System.ReadOnlySpan<float> outputGradients)
     {
@@ -418,9 +429,9 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             throw new global::System.InvalidOperationException("Backward needs the activations of a completed Forward, TrainStep or Evaluate; none is available.");
         }
-        if (_forwardBFloat16)
+        if (_forwardFormat != global::RnnGen.WeightFormat.Float32)
         {
-            throw new global::System.InvalidOperationException("Backward needs a float32 forward pass, but the last Forward read bfloat16 weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
+            throw new global::System.InvalidOperationException($"Backward needs a float32 forward pass, but the last Forward read {_forwardFormat} weights: set InferenceWeights = WeightFormat.Float32 and run Forward again.");
         }
         if (outputGradients.Length != BatchSize * OutputSteps * OutputSize)
         {
@@ -597,7 +608,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         _activations.Dispose();
         _stepScratch.Dispose();
         _packed.Dispose();
-        _packedBFloat16?.Dispose();
+        _compactWeights?.Dispose();
         _team?.Dispose();
     }
 
@@ -865,31 +876,19 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         EnsureInferenceWeights();
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
-        bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.
+        var format = _inferenceWeights;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float s = ref state.Buffer.Reference;
         ref float scratch = ref _stepScratch.Reference;
         // x = E[token]: the embedding row is read in place
         ref float x = ref Kernels.At(ref p, Layout.embedding_weight + (token * 12));
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections, then the cell, updating the state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_76x12(ref x, ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        else
-        {
-            Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
-        else
-        {
-            Kernels.Linear_76x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
+        Kernels.LinearInference_76x12(format, ref x, ref q, ref qc, ref qs, Layout.Packed_enc_weight_ih_l0, Layout.Packed_enc_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.LinearInference_76x19(format, ref Kernels.At(ref s, Layout.State0H), ref q, ref qc, ref qs, Layout.Packed_enc_weight_hh_l0, Layout.Packed_enc_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.LstmForward_H19(
             ref Kernels.At(ref s, Layout.State0C), // cPrev
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -900,22 +899,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             1);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections, then the cell, updating the state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        else
-        {
-            Kernels.Linear_72x19(ref Kernels.At(ref s, Layout.State0H), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
-        else
-        {
-            Kernels.Linear_72x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
+        Kernels.LinearInference_72x19(format, ref Kernels.At(ref s, Layout.State0H), ref q, ref qc, ref qs, Layout.Packed_mid_weight_ih_l0, Layout.Packed_mid_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.LinearInference_72x24(format, ref Kernels.At(ref s, Layout.State1H), ref q, ref qc, ref qs, Layout.Packed_mid_weight_hh_l0, Layout.Packed_mid_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.GruForward_H24(
             ref Kernels.At(ref s, Layout.State1H), // hPrev
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
@@ -925,22 +910,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             1);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections, then the cell, updating the state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        else
-        {
-            Kernels.Linear_8x24(ref Kernels.At(ref s, Layout.State1H), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
-        else
-        {
-            Kernels.Linear_8x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
-        }
+        Kernels.LinearInference_8x24(format, ref Kernels.At(ref s, Layout.State1H), ref q, ref qc, ref qs, Layout.Packed_top_weight_ih_l0, Layout.Packed_top_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref scratch, Layout.StepGates), 1);
+        Kernels.LinearInference_8x8(format, ref Kernels.At(ref s, Layout.State2H), ref q, ref qc, ref qs, Layout.Packed_top_weight_hh_l0, Layout.Packed_top_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref scratch, Layout.StepHiddenProjection), 1);
         Kernels.RnnReluForward_H8(
             ref Kernels.At(ref scratch, Layout.StepGates), // gates
             ref Kernels.At(ref scratch, Layout.StepHiddenProjection), // hiddenProjection
@@ -949,14 +920,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
 
         // output = h·W_denseᵀ + b_dense
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
-        }
-        else
-        {
-            Kernels.Linear_9x8(ref Kernels.At(ref s, Layout.State2H), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
-        }
+        Kernels.LinearInference_9x8(format, ref Kernels.At(ref s, Layout.State2H), ref q, ref qc, ref qs, Layout.Packed_head_weight, Layout.Packed_head_weightScales, ref Kernels.At(ref p, Layout.head_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
 
         // Native memory was used above through refs and spans, which do not keep its owners alive.
         global::System.GC.KeepAlive(state);
@@ -1157,9 +1121,11 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         int count = streams.Count;
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when InferenceWeights selects it.
-        bool bf16 = _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.
+        var format = _inferenceWeights;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float s = ref streams.Buffer.Reference;
         ref float x = ref Kernels.At(ref s, streams.Inputs + (start * 12));
         ref float gates = ref Kernels.At(ref s, streams.Gates);
@@ -1169,22 +1135,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         // inside that participant's rows whichever layer it is on while the others are on another.
 
         // enc layer 0 (LSTM 12 → 19): input and hidden projections of these streams, then the cell, updating their state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_76x12(ref x, ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_76x12(ref x, ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_76x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
+        Kernels.LinearInference_76x12(format, ref x, ref q, ref qc, ref qs, Layout.Packed_enc_weight_ih_l0, Layout.Packed_enc_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        Kernels.LinearInference_76x19(format, ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref q, ref qc, ref qs, Layout.Packed_enc_weight_hh_l0, Layout.Packed_enc_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
         Kernels.LstmForward_H19(
             ref Kernels.At(ref s, (Layout.State0C * count) + (start * 19)), // cPrev
             ref Kernels.At(ref gates, start * 76), // gates
@@ -1195,22 +1147,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // mid layer 0 (GRU 19 → 24): input and hidden projections of these streams, then the cell, updating their state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_72x19(ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_72x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
+        Kernels.LinearInference_72x19(format, ref Kernels.At(ref s, (Layout.State0H * count) + (start * 19)), ref q, ref qc, ref qs, Layout.Packed_mid_weight_ih_l0, Layout.Packed_mid_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        Kernels.LinearInference_72x24(format, ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref q, ref qc, ref qs, Layout.Packed_mid_weight_hh_l0, Layout.Packed_mid_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
         Kernels.GruForward_H24(
             ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), // hPrev
             ref Kernels.At(ref gates, start * 76), // gates
@@ -1220,22 +1158,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // top layer 0 (RNN-ReLU 24 → 8): input and hidden projections of these streams, then the cell, updating their state in place
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_8x24(ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
-        }
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
-        else
-        {
-            Kernels.Linear_8x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
-        }
+        Kernels.LinearInference_8x24(format, ref Kernels.At(ref s, (Layout.State1H * count) + (start * 24)), ref q, ref qc, ref qs, Layout.Packed_top_weight_ih_l0, Layout.Packed_top_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref gates, start * 76), rows);
+        Kernels.LinearInference_8x8(format, ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref q, ref qc, ref qs, Layout.Packed_top_weight_hh_l0, Layout.Packed_top_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref hiddenProjection, start * 76), rows);
         Kernels.RnnReluForward_H8(
             ref Kernels.At(ref gates, start * 76), // gates
             ref Kernels.At(ref hiddenProjection, start * 76), // hiddenProjection
@@ -1243,14 +1167,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             rows);
 
         // outputs = h·W_denseᵀ + b_dense for these streams
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
-        }
-        else
-        {
-            Kernels.Linear_9x8(ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
-        }
+        Kernels.LinearInference_9x8(format, ref Kernels.At(ref s, (Layout.State2H * count) + (start * 8)), ref q, ref qc, ref qs, Layout.Packed_head_weight, Layout.Packed_head_weightScales, ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref s, streams.Outputs + (start * OutputSize)), rows);
     }
 
     /// <summary>
@@ -1430,8 +1347,8 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     /// <param name="inference">Forward's pass, which reads the weights InferenceWeights selects; training and Evaluate read float32.</param>
     private void RunForward(global::System.ReadOnlySpan<int> inputs, bool inference)
     {
-        _forwardBFloat16 = inference && _inferenceWeights == global::RnnGen.WeightFormat.BFloat16;
-        if (_forwardBFloat16)
+        _forwardFormat = inference ? _inferenceWeights : global::RnnGen.WeightFormat.Float32;
+        if (_forwardFormat != global::RnnGen.WeightFormat.Float32)
         {
             EnsureInferenceWeights();
         }
@@ -1475,21 +1392,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
 
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-        bool bf16 = _forwardBFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+        var format = _forwardFormat;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float a = ref _activations.Reference;
         // Dense head at every step, this participant's share of the T·B rows: Y = H·W_denseᵀ + b_dense
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q16, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
-        }
-        else
-        {
-            Kernels.Linear_9x8(ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
-        }
+        Kernels.LinearInference_9x8(format, ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), ref q, ref qc, ref qs, Layout.Packed_head_weight, Layout.Packed_head_weightScales, ref Kernels.At(ref p, Layout.head_bias), ref Kernels.At(ref a, Layout.Y + (r0 * 9)), rows);
         if (_withLoss)
         {
             // The loss of a row needs only that row's outputs: no barrier.
@@ -1539,27 +1451,43 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     }
 
     /// <summary>
-    /// EnsurePacked, then, when InferenceWeights selects bfloat16, remakes its copy from the packed float32
-    /// weights if the parameters changed since the last copy.
+    /// EnsurePacked, then, when InferenceWeights selects a compact format, remakes its copy from the packed
+    /// float32 weights if the parameters changed since the last copy.
     /// </summary>
     private void EnsureInferenceWeights()
     {
         EnsurePacked();
-        if (_inferenceWeights != global::RnnGen.WeightFormat.BFloat16 || _packedBFloat16Version == _packedVersion)
+        if (_inferenceWeights == global::RnnGen.WeightFormat.Float32 || _compactVersion == _packedVersion)
         {
             return;
         }
 
         ref float q = ref _packed.Reference;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref _packedBFloat16!.Reference);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), 76, 12);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), 76, 19);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), 72, 19);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), 72, 24);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), 8, 24);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), 8, 8);
-        global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref Kernels.At(ref q16, Layout.Packed_head_weight), 9, 8);
-        _packedBFloat16Version = _packedVersion;
+        ref float compact = ref _compactWeights!.Reference;
+        if (_compactFormat == global::RnnGen.WeightFormat.BFloat16)
+        {
+            ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_ih_l0), 76, 12);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_hh_l0), 76, 19);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_ih_l0), 72, 19);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_hh_l0), 72, 24);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_top_weight_ih_l0), 8, 24);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_top_weight_hh_l0), 8, 8);
+            global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_head_weight), 9, 8);
+        }
+        else
+        {
+            ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
+            ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_enc_weight_ih_l0Scales), 76, 12);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_enc_weight_hh_l0Scales), 76, 19);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_mid_weight_ih_l0Scales), 72, 19);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_mid_weight_hh_l0Scales), 72, 24);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_top_weight_ih_l0Scales), 8, 24);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_top_weight_hh_l0Scales), 8, 8);
+            global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_head_weight), ref Kernels.At(ref scales, Layout.Packed_head_weightScales), 9, 8);
+        }
+        _compactVersion = _packedVersion;
     }
 
     /// <summary>enc layer 0 (LSTM 12 → 19): forward through all time steps.</summary>
@@ -1567,22 +1495,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-        bool bf16 = _forwardBFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+        var format = _forwardFormat;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
-        }
-        else
-        {
-            Kernels.Linear_76x12(ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
-        }
+        Kernels.LinearInference_76x12(format, ref Kernels.At(ref a, Layout.X0 + (r0 * 12)), ref q, ref qc, ref qs, Layout.Packed_enc_weight_ih_l0, Layout.Packed_enc_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_ih_l0), ref Kernels.At(ref a, Layout.S0Gates + (r0 * 76)), rows);
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1594,14 +1517,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q16, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
-            }
-            else
-            {
-                Kernels.Linear_76x19(ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
-            }
+            Kernels.LinearInference_76x19(format, ref Kernels.At(ref a, Layout.S0H + (t * BatchSize * 19) + (b0 * 19)), ref q, ref qc, ref qs, Layout.Packed_enc_weight_hh_l0, Layout.Packed_enc_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.enc_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 76)), batch);
             Kernels.LstmForward_H19(
                 ref Kernels.At(ref a, Layout.S0C + (t * BatchSize * 19) + (b0 * 19)), // cPrev
                 ref Kernels.At(ref a, Layout.S0Gates + (t * BatchSize * 76) + (b0 * 76)), // gates
@@ -1628,22 +1544,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-        bool bf16 = _forwardBFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+        var format = _forwardFormat;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once,
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
-        }
-        else
-        {
-            Kernels.Linear_72x19(ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
-        }
+        Kernels.LinearInference_72x19(format, ref Kernels.At(ref a, Layout.S0H + (BatchSize * 19) + (r0 * 19)), ref q, ref qc, ref qs, Layout.Packed_mid_weight_ih_l0, Layout.Packed_mid_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_ih_l0), ref Kernels.At(ref a, Layout.S1Gates + (r0 * 72)), rows);
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1654,14 +1565,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q16, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
-            }
-            else
-            {
-                Kernels.Linear_72x24(ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
-            }
+            Kernels.LinearInference_72x24(format, ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), ref q, ref qc, ref qs, Layout.Packed_mid_weight_hh_l0, Layout.Packed_mid_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.mid_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 72)), batch);
             Kernels.GruForward_H24(
                 ref Kernels.At(ref a, Layout.S1H + (t * BatchSize * 24) + (b0 * 24)), // hPrev
                 ref Kernels.At(ref a, Layout.S1Gates + (t * BatchSize * 72) + (b0 * 72)), // gates
@@ -1686,22 +1590,17 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
     {
         ref float p = ref _parameters.Reference;
         ref float q = ref _packed.Reference;
-        // The weights the products read: the bfloat16 copy of the packed weights when this is Forward's pass and InferenceWeights selects it.
-        bool bf16 = _forwardBFloat16;
-        ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref bf16 ? ref _packedBFloat16!.Reference : ref q);
+        // The weights the products read: the compact copy of the packed weights when this is Forward's pass and InferenceWeights selects one.
+        var format = _forwardFormat;
+        ref float compact = ref format != global::RnnGen.WeightFormat.Float32 ? ref _compactWeights!.Reference : ref q;
+        ref byte qc = ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref compact);
+        ref float qs = ref format == global::RnnGen.WeightFormat.Int8 ? ref Kernels.At(ref compact, Layout.Int8Scales) : ref q;
         ref float a = ref _activations.Reference;
         // The input projection x_t·W_ihᵀ + b_ih does not depend on h, so it runs for all T·B rows at once (into h_t's own rows, which the cell then overwrites in place),
         // each participant taking a share of the rows.
         int r0 = ShareStart(SequenceLength * BatchSize, worker, workers, 4);
         int rows = ShareStart(SequenceLength * BatchSize, worker + 1, workers, 4) - r0;
-        if (bf16)
-        {
-            Kernels.LinearBFloat16_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q16, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
-        }
-        else
-        {
-            Kernels.Linear_8x24(ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
-        }
+        Kernels.LinearInference_8x24(format, ref Kernels.At(ref a, Layout.S1H + (BatchSize * 24) + (r0 * 24)), ref q, ref qc, ref qs, Layout.Packed_top_weight_ih_l0, Layout.Packed_top_weight_ih_l0Scales, ref Kernels.At(ref p, Layout.top_bias_ih_l0), ref Kernels.At(ref a, Layout.S2H + (BatchSize * 8) + (r0 * 8)), rows);
         Barrier();
 
         // The recurrence: each participant runs its own batch entries [b0, b0 + batch) through time,
@@ -1712,14 +1611,7 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         for (int t = 0; t < SequenceLength; t++)
         {
             // step t for this share of the rows: the products of h_{t−1}, then the cell
-            if (bf16)
-            {
-                Kernels.LinearBFloat16_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q16, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
-            }
-            else
-            {
-                Kernels.Linear_8x8(ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
-            }
+            Kernels.LinearInference_8x8(format, ref Kernels.At(ref a, Layout.S2H + (t * BatchSize * 8) + (b0 * 8)), ref q, ref qc, ref qs, Layout.Packed_top_weight_hh_l0, Layout.Packed_top_weight_hh_l0Scales, ref Kernels.At(ref p, Layout.top_bias_hh_l0), ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), batch);
             Kernels.RnnReluForward_H8(
                 ref Kernels.At(ref a, Layout.S2H + ((t + 1) * BatchSize * 8) + (b0 * 8)), // gates
                 ref Kernels.At(ref a, Layout.HiddenProjection + (b0 * 8)), // hiddenProjection
@@ -2169,5 +2061,16 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         public const int StepScratchLength = 192;
         public const int StateLength = 112;
         public const int PackedLength = 5808;
+
+        // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
+        public const int Int8Scales = 1456;
+        public const int Packed_enc_weight_ih_l0Scales = 0; // [76]
+        public const int Packed_enc_weight_hh_l0Scales = 76; // [76]
+        public const int Packed_mid_weight_ih_l0Scales = 152; // [72]
+        public const int Packed_mid_weight_hh_l0Scales = 224; // [72]
+        public const int Packed_top_weight_ih_l0Scales = 296; // [8]
+        public const int Packed_top_weight_hh_l0Scales = 304; // [8]
+        public const int Packed_head_weightScales = 312; // [9]
+        public const int ScalesLength = 321;
     }
 }
