@@ -40,6 +40,8 @@ public class StepBenchmarks : IDisposable
     private readonly float[] _input1 = [0.25f];
     private readonly float[] _output64 = new float[64];
     private readonly float[] _output1 = new float[1];
+    private readonly float[] _block64 = new float[64];
+    private readonly float[] _blockOutput64 = new float[64];
 
     public StepBenchmarks()
     {
@@ -47,6 +49,11 @@ public class StepBenchmarks : IDisposable
         for (int i = 0; i < _input64.Length; i++)
         {
             _input64[i] = random.NextGaussian();
+        }
+
+        for (int i = 0; i < _block64.Length; i++)
+        {
+            _block64[i] = random.NextGaussian() * 0.5f;
         }
 
         for (int i = 0; i < _inputs64x64.Length; i++)
@@ -86,6 +93,10 @@ public class StepBenchmarks : IDisposable
 
     [Benchmark(Description = "Step LSTM 1→40 + Dense 1")]
     public void SmallLstmStep() => _small.Step(_smallState, _input1, _output1);
+
+    /// <summary>An audio block of 64 samples through the small LSTM in one Process call; reported per sample.</summary>
+    [Benchmark(Description = "Process LSTM 1→40 + Dense 1, block of 64 samples, per sample", OperationsPerInvoke = 64)]
+    public void SmallLstmProcess() => _small.Process(_smallState, _block64, _blockOutput64);
 
     [Benchmark(Description = "Step LSTM 64→128 + Dense 64, 64 streams")]
     public void LstmStepStreams() => _lstm.Step(_streams, _inputs64x64, _outputs64x64);

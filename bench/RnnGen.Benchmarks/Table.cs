@@ -90,7 +90,7 @@ internal static class Table
     ];
 
     private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40",
-        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "step_lstm_64_128_int8", "step_lstm_64_128_x64_int8", "step_gru_64_128_int8", "step_lstm_1_40_int8", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
+        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "step_lstm_64_128_int8", "step_lstm_64_128_x64_int8", "step_gru_64_128_int8", "step_lstm_1_40_int8", "process_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
         .. CellRows.Select(c => c.Key)];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
@@ -172,6 +172,22 @@ internal static class Table
             using var small = new Lstm1x40(seed: 1);
             using var state = small.NewState();
             rows.Add(Time("step_lstm_1_40", "Step LSTM 1→40 + Dense 1", seconds, 0, () => small.Step(state, input1, output1)));
+        }
+
+        // An audio block: Process over 64 samples of the LSTM 1→40 in one call, reported per sample.
+        if (wanted("process_lstm_1_40"))
+        {
+            using var small = new Lstm1x40(seed: 1);
+            using var state = small.NewState();
+            var block = new float[64];
+            var blockOut = new float[64];
+            for (int i = 0; i < block.Length; i++)
+            {
+                block[i] = inputs32[i] * 0.5f;
+            }
+
+            var row = Time("process_lstm_1_40", "Process LSTM 1→40 + Dense 1, blocks of 64, per sample", seconds, 0, () => small.Process(state, block, blockOut));
+            rows.Add(row with { Microseconds = row.Microseconds / block.Length });
         }
 
         // The same steps reading compact copies of the weights (InferenceWeights = BFloat16 or Int8).

@@ -49,6 +49,12 @@ internal sealed class ModelHarness : IDisposable
     /// </summary>
     public Func<int, float[], int> Stream { get; private set; } = null!;
 
+    /// <summary>
+    /// As <see cref="Stream"/>, with Process over blocks of the given number of steps (the last block
+    /// shorter) instead of one Step per step: (entry, block, outputs) → steps.
+    /// </summary>
+    public Func<int, int, float[], int> ProcessStream { get; private set; } = null!;
+
     public int OutputCount => Model.BatchSize * Model.OutputSteps * Model.OutputSize;
 
     public int LengthOf(int b) => Lengths?[b] ?? Model.SequenceLength;
@@ -174,6 +180,19 @@ internal sealed class ModelHarness : IDisposable
 
             return steps;
         };
+        h.ProcessStream = (entry, block, outputs) =>
+        {
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i += block)
+            {
+                int n = Math.Min(block, steps - i);
+                model.Process(state, inputs.AsSpan((entry * t) + i, n), outputs.AsSpan(i * o, n * o));
+            }
+
+            return steps;
+        };
         return h;
     }
 
@@ -193,6 +212,19 @@ internal sealed class ModelHarness : IDisposable
             for (int i = 0; i < steps; i++)
             {
                 model.Step(state, inputs.AsSpan(((entry * t) + i) * f, f), outputs.AsSpan(i * o, o));
+            }
+
+            return steps;
+        };
+        h.ProcessStream = (entry, block, outputs) =>
+        {
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i += block)
+            {
+                int n = Math.Min(block, steps - i);
+                model.Process(state, inputs.AsSpan(((entry * t) + i) * f, n * f), outputs.AsSpan(i * o, n * o));
             }
 
             return steps;

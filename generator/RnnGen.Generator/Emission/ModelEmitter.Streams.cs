@@ -39,6 +39,160 @@ internal static partial class ModelEmitter
     private static string StreamBatchInterface(ModelPlan plan) =>
         !HasStreamBatch(plan) ? "" : $", {Rt}{(plan.Spec.Input.IsEmbedding ? "ITokenStreamBatchModel" : "IFeatureStreamBatchModel")}<{Code.Identifier(plan.Spec.ClassName)}.StreamBatch>";
 
+    /// <summary>
+    /// Process: a block of consecutive steps of one stream in one call (an audio callback's block of
+    /// samples, a prompt's tokens), bit for bit the same Steps one after another. The arguments are
+    /// checked and the weights made ready once per block; then each step runs Step's own code.
+    /// </summary>
+    private static void EmitProcess(IndentedWriter w, ModelPlan plan)
+    {
+        bool tokens = plan.Spec.Input.IsEmbedding;
+        w.Line("/// <summary>");
+        w.Line(tokens
+            ? $"/// Advances one stream by a block of tokens, one step each: exactly what <see cref=\"{StepCref(plan)}\"/> called"
+            : $"/// Advances one stream by a block of consecutive steps: exactly what <see cref=\"{StepCref(plan)}\"/> called");
+        w.Line("/// once per step computes, bit for bit, with the arguments checked and the weights made ready once for");
+        w.Line("/// the block instead of once per step. Allocates nothing, takes no lock and, with Threads = 1, never waits");
+        w.Line("/// for another thread: real-time safe (an audio callback can call it for each block of samples).");
+        w.Line("/// If an argument is invalid, it throws before any step and the state is unchanged.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>, updated in place.</param>");
+        w.Line(tokens
+            ? "/// <param name=\"tokens\">The block's token ids, one per step, each in 0 … InputSize − 1.</param>"
+            : "/// <param name=\"inputs\">The block's inputs, step after step: InputSize features per step (a multiple of InputSize floats).</param>");
+        w.Line("/// <param name=\"outputs\">Receives OutputSize outputs per step, step after step.</param>");
+        w.Line(GeneratedCode);
+        string inputs = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
+        using (w.Open($"public void Process(State state, {inputs}, {Sys}Span<float> outputs)"))
+        {
+            w.Line("ThrowIfDisposed();");
+            w.Line($"{Sys}ArgumentNullException.ThrowIfNull(state);");
+            w.Line("state.ThrowIfDisposed();");
+            if (tokens)
+            {
+                w.Line("int steps = tokens.Length;");
+                w.Line("for (int t = 0; t < steps; t++)");
+                using (w.Scope())
+                {
+                    w.Line("if ((uint)tokens[t] >= InputSize)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[t], $\"The token of step {{t}} is outside the vocabulary 0 … {{InputSize - 1}} (the state is unchanged).\");");
+                    }
+                }
+            }
+            else
+            {
+                w.Line("if (inputs.Length % InputSize != 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per step, but holds {{inputs.Length}}, not a multiple of it.\", \"inputs\");");
+                }
+
+                w.Line("int steps = inputs.Length / InputSize;");
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
+                w.Line("if (bad >= 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"inputs\");");
+                }
+            }
+
+            w.Line("if (outputs.Length != (long)steps * OutputSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per step ({{(long)steps * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
+            }
+
+            w.Line();
+            w.Line("EnsureInferenceWeights();");
+            w.Line("for (int t = 0; t < steps; t++)");
+            using (w.Scope())
+            {
+                w.Line(tokens
+                    ? "StepUnchecked(state, tokens[t], outputs.Slice(t * OutputSize, OutputSize));"
+                    : "StepUnchecked(state, inputs.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));");
+            }
+
+            KeepAlive(w, "state", "this");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>Process for a stream batch: a block of consecutive steps of every stream, bit for bit the batched Steps one after another.</summary>
+    private static void EmitStreamBatchProcess(IndentedWriter w, ModelPlan plan)
+    {
+        bool tokens = plan.Spec.Input.IsEmbedding;
+        w.Line("/// <summary>");
+        w.Line("/// Advances every stream of <paramref name=\"streams\"/> by a block of consecutive steps: exactly what the");
+        w.Line("/// batched Step called once per step computes, bit for bit, with the arguments checked and the weights made");
+        w.Line("/// ready once for the block. Allocates nothing and takes no lock. If an argument is invalid, it throws before");
+        w.Line("/// any step and no stream changes.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"streams\">The streams, from <see cref=\"NewStreams\"/>.</param>");
+        w.Line(tokens
+            ? "/// <param name=\"tokens\">One token id per stream per step, step by step ([steps, Count]), each in 0 … InputSize − 1.</param>"
+            : "/// <param name=\"inputs\">InputSize features per stream per step, step by step ([steps, Count, InputSize]).</param>");
+        w.Line("/// <param name=\"outputs\">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>");
+        w.Line(GeneratedCode);
+        string inputParam = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
+        using (w.Open($"public void Process(StreamBatch streams, {inputParam}, {Sys}Span<float> outputs)"))
+        {
+            w.Line("ThrowIfDisposed();");
+            w.Line($"{Sys}ArgumentNullException.ThrowIfNull(streams);");
+            w.Line("streams.ThrowIfDisposed();");
+            w.Line("int count = streams.Count;");
+            string per = tokens ? "count" : "count * InputSize";
+            string name = tokens ? "tokens" : "inputs";
+            w.Line($"if ({name}.Length % ({per}) != 0)");
+            using (w.Scope())
+            {
+                w.Line(tokens
+                    ? $"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}) per step, but holds {{tokens.Length}}, not a multiple of it.\", \"tokens\");"
+                    : $"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}) per step, but holds {{inputs.Length}}, not a multiple of it.\", \"inputs\");");
+            }
+
+            w.Line($"int steps = {name}.Length / ({per});");
+            if (tokens)
+            {
+                w.Line("for (int i = 0; i < tokens.Length; i++)");
+                using (w.Scope())
+                {
+                    w.Line("if ((uint)tokens[i] >= InputSize)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[i], $\"The token of stream {{i % count}} at step {{i / count}} is outside the vocabulary 0 … {{InputSize - 1}} (no stream changed).\");");
+                    }
+                }
+            }
+            else
+            {
+                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
+                w.Line("if (bad >= 0)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (step {{bad / (count * InputSize)}}, stream {{bad / InputSize % count}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream changed).\", \"inputs\");");
+                }
+            }
+
+            w.Line("if (outputs.Length != (long)steps * count * OutputSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream per step ({{(long)steps * count * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
+            }
+
+            w.Line();
+            w.Line("for (int t = 0; t < steps; t++)");
+            using (w.Scope())
+            {
+                w.Line($"AdvanceStreams(streams, {name}.Slice(t * ({per}), {per}), outputs.Slice(t * count * OutputSize, count * OutputSize));");
+            }
+        }
+
+        w.Line();
+    }
+
     /// <summary>The fields the batched Step's team body reads.</summary>
     private static void EmitStreamBatchFields(IndentedWriter w, ModelPlan plan)
     {
@@ -144,6 +298,15 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
+            w.Line(tokens ? "AdvanceStreams(streams, tokens, outputs);" : "AdvanceStreams(streams, inputs, outputs);");
+        }
+
+        w.Line();
+        EmitStreamBatchProcess(w, plan);
+        w.Line("/// <summary>The batched Step's work after its checks (and Process's, once per step): every stream by one step.</summary>");
+        using (w.Open($"private void AdvanceStreams(StreamBatch streams, {inputParam}, {Sys}Span<float> outputs)"))
+        {
+            w.Line("int count = streams.Count;");
             w.Line($"var x = streams.Buffer.AsSpan(streams.Inputs, count * {Code.Int(width)});");
             if (tokens)
             {

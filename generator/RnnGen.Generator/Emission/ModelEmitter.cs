@@ -805,6 +805,15 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line("EnsureInferenceWeights();");
+            w.Line(tokens ? "StepUnchecked(state, token, output);" : "StepUnchecked(state, input, output);");
+            KeepAlive(w, "state", "this");
+        }
+
+        w.Line();
+        EmitProcess(w, plan);
+        w.Line("/// <summary>Step's work after its checks (and Process's, once per step): the arguments are valid and the weights packed.</summary>");
+        using (w.Open($"private void StepUnchecked(State state, {inputParam}, {Sys}Span<float> output)"))
+        {
             EmitSplitStepCall(w, plan);
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");

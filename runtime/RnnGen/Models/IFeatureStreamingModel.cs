@@ -16,4 +16,14 @@ public interface IFeatureStreamingModel<TState>
     /// <param name="input">InputSize features.</param>
     /// <param name="output">Receives OutputSize outputs.</param>
     void Step(TState state, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>
+    /// Advances one stream by a block of consecutive input vectors: bit for bit <see cref="Step"/> once per
+    /// vector, with the arguments checked once. Allocates nothing; with <c>Threads = 1</c> it never waits for
+    /// another thread (real-time safe).
+    /// </summary>
+    /// <param name="state">The stream's state, updated in place.</param>
+    /// <param name="inputs">InputSize features per step, step after step.</param>
+    /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
+    void Process(TState state, ReadOnlySpan<float> inputs, Span<float> outputs);
 }

@@ -55,6 +55,12 @@ public interface ITokenStreamBatchModel<TStreams>
     /// <param name="tokens">One token id per stream.</param>
     /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream.</param>
     void Step(TStreams streams, ReadOnlySpan<int> tokens, Span<float> outputs);
+
+    /// <summary>Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step, with the arguments checked once.</summary>
+    /// <param name="streams">The streams, updated in place.</param>
+    /// <param name="tokens">One token id per stream per step, step by step ([steps, Count]).</param>
+    /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
+    void Process(TStreams streams, ReadOnlySpan<int> tokens, Span<float> outputs);
 }
 
 /// <summary>Many streams of a feature-input model stepped together (see <see cref="IStreamBatch"/>).</summary>
@@ -72,4 +78,10 @@ public interface IFeatureStreamBatchModel<TStreams>
     /// <param name="inputs">InputSize features per stream, stream by stream.</param>
     /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream.</param>
     void Step(TStreams streams, ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step, with the arguments checked once.</summary>
+    /// <param name="streams">The streams, updated in place.</param>
+    /// <param name="inputs">InputSize features per stream per step, step by step ([steps, Count, InputSize]).</param>
+    /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
+    void Process(TStreams streams, ReadOnlySpan<float> inputs, Span<float> outputs);
 }

@@ -16,4 +16,13 @@ public interface ITokenStreamingModel<TState>
     /// <param name="token">The input token id.</param>
     /// <param name="output">Receives OutputSize outputs.</param>
     void Step(TState state, int token, Span<float> output);
+
+    /// <summary>
+    /// Advances one stream by a block of tokens, one step each: bit for bit <see cref="Step"/> once per token,
+    /// with the arguments checked once. Allocates nothing.
+    /// </summary>
+    /// <param name="state">The stream's state, updated in place.</param>
+    /// <param name="tokens">The token ids, one per step.</param>
+    /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
+    void Process(TState state, ReadOnlySpan<int> tokens, Span<float> outputs);
 }

@@ -828,6 +828,58 @@ namespace Games.Input
             }
 
             EnsureInferenceWeights();
+            StepUnchecked(state, input, output);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>
+        /// Advances one stream by a block of consecutive steps: exactly what <see cref="Step(State, global::System.ReadOnlySpan{float}, global::System.Span{float})"/> called
+        /// once per step computes, bit for bit, with the arguments checked and the weights made ready once for
+        /// the block instead of once per step. Allocates nothing, takes no lock and, with Threads = 1, never waits
+        /// for another thread: real-time safe (an audio callback can call it for each block of samples).
+        /// If an argument is invalid, it throws before any step and the state is unchanged.
+        /// </summary>
+        /// <param name="state">The stream's state, from <see cref="NewState"/>, updated in place.</param>
+        /// <param name="inputs">The block's inputs, step after step: InputSize features per step (a multiple of InputSize floats).</param>
+        /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Process(State state, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(state);
+            state.ThrowIfDisposed();
+            if (inputs.Length % InputSize != 0)
+            {
+                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per step, but holds {inputs.Length}, not a multiple of it.", "inputs");
+            }
+            int steps = inputs.Length / InputSize;
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"inputs[{bad}] (step {bad / InputSize}, feature {bad % InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (the state is unchanged).", "inputs");
+            }
+            if (outputs.Length != (long)steps * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per step ({(long)steps * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+
+            EnsureInferenceWeights();
+            for (int t = 0; t < steps; t++)
+            {
+                StepUnchecked(state, inputs.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));
+            }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>Step's work after its checks (and Process's, once per step): the arguments are valid and the weights packed.</summary>
+        private void StepUnchecked(State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
             // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.
@@ -994,6 +1046,50 @@ namespace Games.Input
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
+            AdvanceStreams(streams, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Advances every stream of <paramref name="streams"/> by a block of consecutive steps: exactly what the
+        /// batched Step called once per step computes, bit for bit, with the arguments checked and the weights made
+        /// ready once for the block. Allocates nothing and takes no lock. If an argument is invalid, it throws before
+        /// any step and no stream changes.
+        /// </summary>
+        /// <param name="streams">The streams, from <see cref="NewStreams"/>.</param>
+        /// <param name="inputs">InputSize features per stream per step, step by step ([steps, Count, InputSize]).</param>
+        /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Process(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(streams);
+            streams.ThrowIfDisposed();
+            int count = streams.Count;
+            if (inputs.Length % (count * InputSize) != 0)
+            {
+                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}) per step, but holds {inputs.Length}, not a multiple of it.", "inputs");
+            }
+            int steps = inputs.Length / (count * InputSize);
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"inputs[{bad}] (step {bad / (count * InputSize)}, stream {bad / InputSize % count}, feature {bad % InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream changed).", "inputs");
+            }
+            if (outputs.Length != (long)steps * count * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream per step ({(long)steps * count * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+
+            for (int t = 0; t < steps; t++)
+            {
+                AdvanceStreams(streams, inputs.Slice(t * (count * InputSize), count * InputSize), outputs.Slice(t * count * OutputSize, count * OutputSize));
+            }
+        }
+
+        /// <summary>The batched Step's work after its checks (and Process's, once per step): every stream by one step.</summary>
+        private void AdvanceStreams(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            int count = streams.Count;
             var x = streams.Buffer.AsSpan(streams.Inputs, count * 6);
             inputs.CopyTo(x);
 

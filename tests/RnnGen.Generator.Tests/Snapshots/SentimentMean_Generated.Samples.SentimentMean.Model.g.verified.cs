@@ -810,6 +810,56 @@ namespace Samples
             }
 
             EnsureInferenceWeights();
+            StepUnchecked(state, token, output);
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>
+        /// Advances one stream by a block of tokens, one step each: exactly what <see cref="Step(State, int, global::System.Span{float})"/> called
+        /// once per step computes, bit for bit, with the arguments checked and the weights made ready once for
+        /// the block instead of once per step. Allocates nothing, takes no lock and, with Threads = 1, never waits
+        /// for another thread: real-time safe (an audio callback can call it for each block of samples).
+        /// If an argument is invalid, it throws before any step and the state is unchanged.
+        /// </summary>
+        /// <param name="state">The stream's state, from <see cref="NewState"/>, updated in place.</param>
+        /// <param name="tokens">The block's token ids, one per step, each in 0 … InputSize − 1.</param>
+        /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Process(State state, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(state);
+            state.ThrowIfDisposed();
+            int steps = tokens.Length;
+            for (int t = 0; t < steps; t++)
+            {
+                if ((uint)tokens[t] >= InputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException("tokens", tokens[t], $"The token of step {t} is outside the vocabulary 0 … {InputSize - 1} (the state is unchanged).");
+                }
+            }
+            if (outputs.Length != (long)steps * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per step ({(long)steps * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+
+            EnsureInferenceWeights();
+            for (int t = 0; t < steps; t++)
+            {
+                StepUnchecked(state, tokens[t], outputs.Slice(t * OutputSize, OutputSize));
+            }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>Step's work after its checks (and Process's, once per step): the arguments are valid and the weights packed.</summary>
+        private void StepUnchecked(State state, int token, global::System.Span<float> output)
+        {
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
             // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.
@@ -984,6 +1034,52 @@ namespace Samples
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
 
+            AdvanceStreams(streams, tokens, outputs);
+        }
+
+        /// <summary>
+        /// Advances every stream of <paramref name="streams"/> by a block of consecutive steps: exactly what the
+        /// batched Step called once per step computes, bit for bit, with the arguments checked and the weights made
+        /// ready once for the block. Allocates nothing and takes no lock. If an argument is invalid, it throws before
+        /// any step and no stream changes.
+        /// </summary>
+        /// <param name="streams">The streams, from <see cref="NewStreams"/>.</param>
+        /// <param name="tokens">One token id per stream per step, step by step ([steps, Count]), each in 0 … InputSize − 1.</param>
+        /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Process(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(streams);
+            streams.ThrowIfDisposed();
+            int count = streams.Count;
+            if (tokens.Length % (count) != 0)
+            {
+                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}) per step, but holds {tokens.Length}, not a multiple of it.", "tokens");
+            }
+            int steps = tokens.Length / (count);
+            for (int i = 0; i < tokens.Length; i++)
+            {
+                if ((uint)tokens[i] >= InputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException("tokens", tokens[i], $"The token of stream {i % count} at step {i / count} is outside the vocabulary 0 … {InputSize - 1} (no stream changed).");
+                }
+            }
+            if (outputs.Length != (long)steps * count * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream per step ({(long)steps * count * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+
+            for (int t = 0; t < steps; t++)
+            {
+                AdvanceStreams(streams, tokens.Slice(t * (count), count), outputs.Slice(t * count * OutputSize, count * OutputSize));
+            }
+        }
+
+        /// <summary>The batched Step's work after its checks (and Process's, once per step): every stream by one step.</summary>
+        private void AdvanceStreams(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
+            int count = streams.Count;
             var x = streams.Buffer.AsSpan(streams.Inputs, count * 16);
             var embedding = _parameters.AsSpan(Layout.embedding_weight, 480);
             // X[r] = E[tokens[r]]; every token is checked before any stream changes.
