@@ -529,27 +529,34 @@ internal static class MatrixKernelEmitter
         int length = segment.End - segment.Start;
         int wholeEnd = segment.Start + (length - (length % tileWidth));
         int groupWidth = tileWidth * tilesPerGroup;
-        int groupedEnd = segment.Start + ((wholeEnd - segment.Start) / groupWidth * groupWidth);
-        if (groupedEnd > segment.Start)
+        int groups = (wholeEnd - segment.Start) / groupWidth;
+        int leftover = ((wholeEnd - segment.Start) / tileWidth) - (groups * tilesPerGroup);
+
+        // A single row's last group takes the one or two whole tiles left after it at Vector512 (32
+        // registers hold its 12 accumulators): alone, their chains over the reduction would run at the
+        // latency of a multiply–add, two accumulators at a time (an LSTM 1→40's 160 gate columns are
+        // four tiles and one). Each element's chain is unchanged.
+        int absorbed = tilesPerGroup == SingleRowTiles && tier.Width == 16 && groups >= 1 && leftover is > 0 and <= 2 ? leftover : 0;
+        int loopEnd = segment.Start + ((groups - (absorbed > 0 ? 1 : 0)) * groupWidth);
+        if (loopEnd > segment.Start)
         {
             // A single group is a scope at constant columns, not a loop that runs once.
-            bool once = groupedEnd - segment.Start == groupWidth;
-            using (once ? w.Scope() : w.Open($"for (int j = {Code.Int(segment.Start)}; j < {Code.Int(groupedEnd)}; j += {Code.Int(groupWidth)})"))
+            bool once = loopEnd - segment.Start == groupWidth;
+            using (once ? w.Scope() : w.Open($"for (int j = {Code.Int(segment.Start)}; j < {Code.Int(loopEnd)}; j += {Code.Int(groupWidth)})"))
             {
-                var pieces = new List<Piece>();
-                for (int t = 0; t < tilesPerGroup; t++)
-                {
-                    string tileStart = once ? Code.Int(segment.Start + ((long)t * tileWidth)) : t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
-                    string bTile = "b" + Code.Int(t);
-                    w.Line($"ref {g.BType} {bTile} = {g.BAt(g.B, segment.BOffset(tileStart))};");
-                    for (int v = 0; v < tileWidth; v += tier.Width)
-                    {
-                        pieces.Add(new Piece(tier, bTile, Code.Int(v), Code.Offset(v, tileStart)));
-                    }
-                }
-
-                body(pieces);
+                EmitGroup(w, tier, g, segment, tileWidth, tilesPerGroup, once ? segment.Start : -1, body);
             }
+        }
+
+        int groupedEnd = loopEnd;
+        if (absorbed > 0)
+        {
+            using (w.Scope())
+            {
+                EmitGroup(w, tier, g, segment, tileWidth, tilesPerGroup + absorbed, loopEnd, body);
+            }
+
+            groupedEnd = wholeEnd;
         }
 
         // Whole tiles that do not fill a group, then the tail (narrower than a tile): constant columns.
@@ -595,6 +602,27 @@ internal static class MatrixKernelEmitter
                 body(pieces);
             }
         }
+    }
+
+    /// <summary>
+    /// One group of <paramref name="tiles"/> whole tiles: from the constant column <paramref name="start"/>, or
+    /// from the loop's column j when <paramref name="start"/> is −1.
+    /// </summary>
+    private static void EmitGroup(IndentedWriter w, VectorTier tier, Gemm g, Segment segment, int tileWidth, int tiles, int start, Action<IReadOnlyList<Piece>> body)
+    {
+        var pieces = new List<Piece>();
+        for (int t = 0; t < tiles; t++)
+        {
+            string tileStart = start >= 0 ? Code.Int(start + ((long)t * tileWidth)) : t == 0 ? "j" : $"j + {Code.Int((long)t * tileWidth)}";
+            string bTile = "b" + Code.Int(t);
+            w.Line($"ref {g.BType} {bTile} = {g.BAt(g.B, segment.BOffset(tileStart))};");
+            for (int v = 0; v < tileWidth; v += tier.Width)
+            {
+                pieces.Add(new Piece(tier, bTile, Code.Int(v), Code.Offset(v, tileStart)));
+            }
+        }
+
+        body(pieces);
     }
 
     /// <summary>

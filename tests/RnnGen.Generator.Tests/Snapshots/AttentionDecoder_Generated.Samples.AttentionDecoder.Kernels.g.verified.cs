@@ -3110,6 +3110,8 @@ namespace Samples
                             ref float b1 = ref At(ref x, 32);
                             ref float b2 = ref At(ref x, 64);
                             ref float b3 = ref At(ref x, 96);
+                            ref float b4 = ref At(ref x, 128);
+                            ref float b5 = ref At(ref x, 160);
                             ref float a0 = ref At(ref dy, m);
                             ref float c0 = ref At(ref dw, m * 192);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
@@ -3120,12 +3122,18 @@ namespace Samples
                             var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
                             var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
+                            var acc0_8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(128));
+                            var acc0_9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(144));
+                            var acc0_10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(160));
+                            var acc0_11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(176));
                             for (int r = r0; r < r1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 192);
                                 ref float b1r = ref At(ref b1, r * 192);
                                 ref float b2r = ref At(ref b2, r * 192);
                                 ref float b3r = ref At(ref b3, r * 192);
+                                ref float b4r = ref At(ref b4, r * 192);
+                                ref float b5r = ref At(ref b5, r * 192);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -3134,6 +3142,10 @@ namespace Samples
                                 var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
                                 var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
                                 var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
+                                var b8_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b4r, (uint)(0));
+                                var b9_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b4r, (uint)(16));
+                                var b10_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b5r, (uint)(0));
+                                var b11_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b5r, (uint)(16));
                                 float a0r = At(ref a0, r * 42);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -3144,6 +3156,10 @@ namespace Samples
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b11_, acc0_11);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
@@ -3153,33 +3169,10 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
-                        }
-                        {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(128));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(144));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(160));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(176));
-                            for (int r = r0; r < r1; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 192);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(128));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(144));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(160));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(176));
-                                float a0r = At(ref a0, r * 42);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(128));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(144));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(160));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(176));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_8, ref c0, (uint)(128));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_9, ref c0, (uint)(144));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_10, ref c0, (uint)(160));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_11, ref c0, (uint)(176));
                         }
                     }
                 }
@@ -4112,6 +4105,8 @@ namespace Samples
                             ref float b1 = ref At(ref w, 32);
                             ref float b2 = ref At(ref w, 64);
                             ref float b3 = ref At(ref w, 96);
+                            ref float b4 = ref At(ref w, 128);
+                            ref float b5 = ref At(ref w, 160);
                             ref float a0 = ref At(ref dy, m * 42);
                             ref float c0 = ref At(ref dx, m * 192);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
@@ -4122,12 +4117,18 @@ namespace Samples
                             var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(80));
                             var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(96));
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(112));
+                            var acc0_8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(128));
+                            var acc0_9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(144));
+                            var acc0_10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(160));
+                            var acc0_11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(176));
                             for (int r = 0; r < 42; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 192);
                                 ref float b1r = ref At(ref b1, r * 192);
                                 ref float b2r = ref At(ref b2, r * 192);
                                 ref float b3r = ref At(ref b3, r * 192);
+                                ref float b4r = ref At(ref b4, r * 192);
+                                ref float b5r = ref At(ref b5, r * 192);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -4136,6 +4137,10 @@ namespace Samples
                                 var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
                                 var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
                                 var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
+                                var b8_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b4r, (uint)(0));
+                                var b9_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b4r, (uint)(16));
+                                var b10_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b5r, (uint)(0));
+                                var b11_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b5r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -4146,6 +4151,10 @@ namespace Samples
                                 acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
+                                acc0_8 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b8_, acc0_8);
+                                acc0_9 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b9_, acc0_9);
+                                acc0_10 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b10_, acc0_10);
+                                acc0_11 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b11_, acc0_11);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
@@ -4155,33 +4164,10 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
-                        }
-                        {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 42);
-                            ref float c0 = ref At(ref dx, m * 192);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(128));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(144));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(160));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(176));
-                            for (int r = 0; r < 42; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 192);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(128));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(144));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(160));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(176));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(128));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(144));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(160));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(176));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_8, ref c0, (uint)(128));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_9, ref c0, (uint)(144));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_10, ref c0, (uint)(160));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_11, ref c0, (uint)(176));
                         }
                     }
                 }
