@@ -90,7 +90,7 @@ internal static class Table
     ];
 
     private static readonly string[] Keys = ["step_lstm_64_128", "step_lstm_64_128_2t", "step_lstm_64_128_x64", "step_peephole_64_128", "step_gru_64_128", "step_gru_64_128_2t", "step_lstm_1_40",
-        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "step_lstm_64_128_int8", "step_lstm_64_128_x64_int8", "step_gru_64_128_int8", "step_lstm_1_40_int8", "process_lstm_1_40", "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
+        "step_lstm_64_128_bf16", "step_lstm_64_128_x64_bf16", "step_gru_64_128_bf16", "step_lstm_1_40_bf16", "step_lstm_64_128_int8", "step_lstm_64_128_x64_int8", "step_gru_64_128_int8", "step_lstm_1_40_int8", "process_lstm_1_40", .. AudioKeys(), "forward_b1", "forward_b1_2t", "forward_b32", "train_char_1t", "train_char",
         .. CellRows.Select(c => c.Key)];
 
     private static List<Row> Measure(double seconds, Func<string, bool> wanted)
@@ -189,6 +189,24 @@ internal static class Table
             var row = Time("process_lstm_1_40", "Process LSTM 1→40 + Dense 1, blocks of 64, per sample", seconds, 0, () => small.Process(state, block, blockOut));
             rows.Add(row with { Microseconds = row.Microseconds / block.Length });
         }
+
+        // RTNeural's shapes (bench/rtneural/run.sh): Process over blocks of 64 samples, and Step, per sample.
+        var signal = new float[64];
+        for (int i = 0; i < signal.Length; i++)
+        {
+            signal[i] = inputs32[i] * 0.5f;
+        }
+
+        AudioRows(rows, wanted, seconds, signal, "lstm", 8, new AudioLstm8(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 16, new AudioLstm16(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 32, new AudioLstm32(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 40, new Lstm1x40(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 64, new AudioLstm64(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 8, new AudioGru8(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 16, new AudioGru16(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 32, new AudioGru32(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 40, new AudioGru40(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 64, new AudioGru64(seed: 1));
 
         // The same steps reading compact copies of the weights (InferenceWeights = BFloat16 or Int8).
         foreach (var (format, suffix, name) in new[] { (WeightFormat.BFloat16, "bf16", "bfloat16"), (WeightFormat.Int8, "int8", "int8") })
@@ -297,6 +315,41 @@ internal static class Table
     /// the char model's step settles after 50–60 calls. With a quarter of a second of warm-up (about
     /// 12 calls) that row measured 20–24 ms, against 15.5–17 ms once warm.
     /// </remarks>
+    /// <summary>
+    /// The rows of one audio shape, times per sample: "audio_{kind}_{hidden}", Process over blocks of 64
+    /// samples, and "audio_{kind}_{hidden}_step", one Step per sample. Disposes the model.
+    /// </summary>
+    private static void AudioRows<TState>(List<Row> rows, Func<string, bool> wanted, double seconds, float[] signal, string kind, int hidden, IFeatureStreamingModel<TState> model)
+        where TState : IRecurrentState
+    {
+        using var owner = (IDisposable)model;
+        string key = $"audio_{kind}_{hidden}";
+        string name = $"{(kind == "lstm" ? "LSTM" : "GRU")} 1→{hidden} + Dense 1";
+        using var state = model.NewState();
+        var outputs = new float[signal.Length];
+        if (wanted(key))
+        {
+            var row = Time(key, $"Process {name}, blocks of 64, per sample", seconds, 0, () => model.Process(state, signal, outputs));
+            rows.Add(row with { Microseconds = row.Microseconds / signal.Length });
+        }
+
+        if (wanted(key + "_step"))
+        {
+            var row = Time(key + "_step", $"Step {name}, per sample", seconds, 0, () =>
+            {
+                for (int i = 0; i < signal.Length; i++)
+                {
+                    model.Step(state, signal.AsSpan(i, 1), outputs.AsSpan(i, 1));
+                }
+            });
+            rows.Add(row with { Microseconds = row.Microseconds / signal.Length });
+        }
+    }
+
+    /// <summary>The keys of the audio rows, in table order.</summary>
+    private static string[] AudioKeys() =>
+        [.. new[] { "lstm", "gru" }.SelectMany(kind => new[] { 8, 16, 32, 40, 64 }.SelectMany(h => new[] { $"audio_{kind}_{h}", $"audio_{kind}_{h}_step" }))];
+
     private static Row Time(string key, string label, double seconds, double flops, Action action)
     {
         var warm = Stopwatch.StartNew();
