@@ -211,6 +211,28 @@ public sealed class DecodingTests
         }
     }
 
+    /// <summary>A model written by hand gets the interface's Process: one Step per token, the outputs of each in turn.</summary>
+    [Fact]
+    public void DefaultProcess_StepsOncePerToken()
+    {
+        ITokenStreamingModel<BigramModel.State> model = new BigramModel(v: 5, seed: 2);
+        using var stepped = model.NewState();
+        using var processed = model.NewState();
+        int[] tokens = [3, 1, 4, 1];
+        var expected = new float[4 * 5];
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            model.Step(stepped, tokens[i], expected.AsSpan(i * 5, 5));
+        }
+
+        var outputs = new float[4 * 5];
+        model.Process(processed, tokens, outputs);
+        Assert.Equal(expected, outputs);
+        Assert.Equal(stepped.Hidden(0).ToArray(), processed.Hidden(0).ToArray());
+        Assert.Throws<ArgumentException>(() => model.Process(processed, tokens, new float[(4 * 5) - 1]));
+        model.Process(processed, ReadOnlySpan<int>.Empty, Span<float>.Empty);
+    }
+
     /// <summary>A token model whose logits depend only on the previous token: a fixed random table.</summary>
     private sealed class BigramModel : ITokenStreamingModel<BigramModel.State>
     {

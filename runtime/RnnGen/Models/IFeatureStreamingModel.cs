@@ -19,11 +19,20 @@ public interface IFeatureStreamingModel<TState>
 
     /// <summary>
     /// Advances one stream by a block of consecutive input vectors: bit for bit <see cref="Step"/> once per
-    /// vector, with the arguments checked once. Allocates nothing; with <c>Threads = 1</c> it never waits for
-    /// another thread (real-time safe).
+    /// vector. Generated models check the whole block first, then allocate nothing and, with <c>Threads = 1</c>,
+    /// never wait for another thread (real-time safe). This default, for models written by hand that are also
+    /// an <see cref="IRnnModel"/> (for InputSize and OutputSize), calls <see cref="Step"/> once per vector.
     /// </summary>
     /// <param name="state">The stream's state, updated in place.</param>
     /// <param name="inputs">InputSize features per step, step after step.</param>
     /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
-    void Process(TState state, ReadOnlySpan<float> inputs, Span<float> outputs);
+    /// <exception cref="NotSupportedException">The model is not an <see cref="IRnnModel"/> and does not implement Process.</exception>
+    void Process(TState state, ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        var (steps, inputSize, outputSize) = StreamingBlocks.Shape(this, inputs.Length, outputs.Length, 1);
+        for (int t = 0; t < steps; t++)
+        {
+            Step(state, inputs.Slice(t * inputSize, inputSize), outputs.Slice(t * outputSize, outputSize));
+        }
+    }
 }

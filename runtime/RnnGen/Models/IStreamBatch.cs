@@ -56,11 +56,29 @@ public interface ITokenStreamBatchModel<TStreams>
     /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream.</param>
     void Step(TStreams streams, ReadOnlySpan<int> tokens, Span<float> outputs);
 
-    /// <summary>Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step, with the arguments checked once.</summary>
+    /// <summary>
+    /// Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step. Generated models
+    /// check the whole block first; this default, for models written by hand, calls <see cref="Step"/> once per step.
+    /// </summary>
     /// <param name="streams">The streams, updated in place.</param>
     /// <param name="tokens">One token id per stream per step, step by step ([steps, Count]).</param>
     /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
-    void Process(TStreams streams, ReadOnlySpan<int> tokens, Span<float> outputs);
+    void Process(TStreams streams, ReadOnlySpan<int> tokens, Span<float> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        int count = streams.Count;
+        if (tokens.Length % count != 0)
+        {
+            throw new ArgumentException($"tokens must hold one token per stream ({count}) per step, but holds {tokens.Length}.", nameof(tokens));
+        }
+
+        int steps = tokens.Length / count;
+        int size = StreamingBlocks.OutputsPerStep(steps, outputs.Length);
+        for (int t = 0; t < steps; t++)
+        {
+            Step(streams, tokens.Slice(t * count, count), outputs.Slice(t * size, size));
+        }
+    }
 }
 
 /// <summary>Many streams of a feature-input model stepped together (see <see cref="IStreamBatch"/>).</summary>
@@ -79,9 +97,23 @@ public interface IFeatureStreamBatchModel<TStreams>
     /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream.</param>
     void Step(TStreams streams, ReadOnlySpan<float> inputs, Span<float> outputs);
 
-    /// <summary>Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step, with the arguments checked once.</summary>
+    /// <summary>
+    /// Advances every stream by a block of steps: bit for bit <see cref="Step"/> once per step. Generated models
+    /// check the whole block first; this default, for models written by hand that are also an <see cref="IRnnModel"/>,
+    /// calls <see cref="Step"/> once per step.
+    /// </summary>
     /// <param name="streams">The streams, updated in place.</param>
     /// <param name="inputs">InputSize features per stream per step, step by step ([steps, Count, InputSize]).</param>
     /// <param name="outputs">Receives OutputSize outputs per stream per step, step by step ([steps, Count, OutputSize]).</param>
-    void Process(TStreams streams, ReadOnlySpan<float> inputs, Span<float> outputs);
+    /// <exception cref="NotSupportedException">The model is not an <see cref="IRnnModel"/> and does not implement Process.</exception>
+    void Process(TStreams streams, ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        int count = streams.Count;
+        var (steps, inputSize, outputSize) = StreamingBlocks.Shape(this, inputs.Length, outputs.Length, count);
+        for (int t = 0; t < steps; t++)
+        {
+            Step(streams, inputs.Slice(t * count * inputSize, count * inputSize), outputs.Slice(t * count * outputSize, count * outputSize));
+        }
+    }
 }

@@ -18,11 +18,19 @@ public interface ITokenStreamingModel<TState>
     void Step(TState state, int token, Span<float> output);
 
     /// <summary>
-    /// Advances one stream by a block of tokens, one step each: bit for bit <see cref="Step"/> once per token,
-    /// with the arguments checked once. Allocates nothing.
+    /// Advances one stream by a block of tokens, one step each: bit for bit <see cref="Step"/> once per token.
+    /// Generated models check the whole block first and then allocate nothing; this default, for models
+    /// written by hand, calls <see cref="Step"/> once per token (outputs.Length / tokens.Length outputs each).
     /// </summary>
     /// <param name="state">The stream's state, updated in place.</param>
     /// <param name="tokens">The token ids, one per step.</param>
     /// <param name="outputs">Receives OutputSize outputs per step, step after step.</param>
-    void Process(TState state, ReadOnlySpan<int> tokens, Span<float> outputs);
+    void Process(TState state, ReadOnlySpan<int> tokens, Span<float> outputs)
+    {
+        int size = StreamingBlocks.OutputsPerStep(tokens.Length, outputs.Length);
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            Step(state, tokens[t], outputs.Slice(t * size, size));
+        }
+    }
 }
