@@ -80,7 +80,8 @@ namespace RnnGen.Runtime.Tests
         [Fact]
         public void Loads_WidenEachByteInOrder()
         {
-            var bytes = new byte[64];
+            // Pinned: the 256- and 128-bit loads read through the element's address, as from the native compact copy.
+            var bytes = GC.AllocateArray<byte>(64, pinned: true);
             for (int i = 0; i < bytes.Length; i++)
             {
                 bytes[i] = (byte)(sbyte)(i * 37 % 255 - 127);

@@ -37,7 +37,8 @@ namespace RnnGen.Audio
     /// <para>
     /// It suits models whose state is their recurrent layers' hidden (and cell) states: stepped models
     /// read out at every step, without attention. All the memory is allocated by the constructor;
-    /// <see cref="Step"/> and <see cref="Process"/> allocate nothing and take no lock.
+    /// <see cref="Step"/> and <see cref="Process"/> allocate nothing and take no lock. The model is not
+    /// owned: disposing the correction frees only its states.
     /// </para>
     /// </remarks>
     /// <typeparam name="TState">The model's nested <c>State</c> type.</typeparam>

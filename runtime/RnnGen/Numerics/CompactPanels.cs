@@ -133,6 +133,10 @@ namespace RnnGen.Numerics
     /// Wᵀ (row of W) with its own scale. A vector of W weights is one sign-extending load of W bytes and one
     /// conversion to float32.
     /// </summary>
+    /// <remarks>
+    /// The loads read through the element's address, so the bytes must not move: a model's compact copy is
+    /// native memory; anything else must be pinned.
+    /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public readonly struct Int8Panels : ICompactPanels
     {
