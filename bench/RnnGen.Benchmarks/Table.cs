@@ -197,16 +197,16 @@ internal static class Table
             signal[i] = inputs32[i] * 0.5f;
         }
 
-        AudioRows(rows, wanted, seconds, signal, "lstm", 8, new AudioLstm8(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "lstm", 16, new AudioLstm16(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "lstm", 32, new AudioLstm32(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "lstm", 40, new Lstm1x40(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "lstm", 64, new AudioLstm64(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "gru", 8, new AudioGru8(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "gru", 16, new AudioGru16(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "gru", 32, new AudioGru32(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "gru", 40, new AudioGru40(seed: 1));
-        AudioRows(rows, wanted, seconds, signal, "gru", 64, new AudioGru64(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 8, () => new AudioLstm8(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 16, () => new AudioLstm16(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 32, () => new AudioLstm32(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 40, () => new Lstm1x40(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 64, () => new AudioLstm64(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 8, () => new AudioGru8(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 16, () => new AudioGru16(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 32, () => new AudioGru32(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 40, () => new AudioGru40(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "gru", 64, () => new AudioGru64(seed: 1));
 
         // The same steps reading compact copies of the weights (InferenceWeights = BFloat16 or Int8).
         foreach (var (format, suffix, name) in new[] { (WeightFormat.BFloat16, "bf16", "bfloat16"), (WeightFormat.Int8, "int8", "int8") })
@@ -317,13 +317,19 @@ internal static class Table
     /// </remarks>
     /// <summary>
     /// The rows of one audio shape, times per sample: "audio_{kind}_{hidden}", Process over blocks of 64
-    /// samples, and "audio_{kind}_{hidden}_step", one Step per sample. Disposes the model.
+    /// samples, and "audio_{kind}_{hidden}_step", one Step per sample. The model is made only when a row is wanted.
     /// </summary>
-    private static void AudioRows<TState>(List<Row> rows, Func<string, bool> wanted, double seconds, float[] signal, string kind, int hidden, IFeatureStreamingModel<TState> model)
+    private static void AudioRows<TState>(List<Row> rows, Func<string, bool> wanted, double seconds, float[] signal, string kind, int hidden, Func<IFeatureStreamingModel<TState>> create)
         where TState : IRecurrentState
     {
-        using var owner = (IDisposable)model;
         string key = $"audio_{kind}_{hidden}";
+        if (!wanted(key) && !wanted(key + "_step"))
+        {
+            return;
+        }
+
+        var model = create();
+        using var owner = (IDisposable)model;
         string name = $"{(kind == "lstm" ? "LSTM" : "GRU")} 1→{hidden} + Dense 1";
         using var state = model.NewState();
         var outputs = new float[signal.Length];

@@ -151,7 +151,8 @@ internal static class MatrixKernelEmitter
     {
         EmitDispatcher(w, $"{LinearCompactName(n, k)}<{Format}>", CompactParameters + ", int count", "ref x, ref packed, ref scale, ref bias, ref y, count",
             $"{LinearName(n, k)} with Wᵀ read from a compact copy of its panels in the format {Format} (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.",
-            FormatConstraint);
+            FormatConstraint,
+            () => EmitRescale(w, "ref y", "ref scale", "ref bias", Code.Int(n), "count", Code.Int(n), "0"));
         foreach (var tier in VectorTier.All)
         {
             EmitGemm(w, tier, new Gemm(
@@ -205,7 +206,7 @@ internal static class MatrixKernelEmitter
     /// The entry point: picks the widest tier the hardware accelerates. IsHardwareAccelerated is a
     /// JIT-time constant, so the untaken branches are removed from the compiled code.
     /// </summary>
-    internal static void EmitDispatcher(IndentedWriter w, string name, string parameters, string arguments, string summary, string constraint = "")
+    internal static void EmitDispatcher(IndentedWriter w, string name, string parameters, string arguments, string summary, string constraint = "", Action? epilogue = null)
     {
         // A generic kernel's tiers take its type parameters after their tier's name.
         int generic = name.IndexOf('<');
@@ -236,6 +237,12 @@ internal static class MatrixKernelEmitter
                 }
 
                 first = false;
+            }
+
+            if (epilogue is not null)
+            {
+                w.Line();
+                epilogue();
             }
         }
 
@@ -423,10 +430,6 @@ internal static class MatrixKernelEmitter
 
             chunk?.Dispose();
             g.Epilogue?.Invoke();
-            if (g.Compact)
-            {
-                EmitRescale(w, "ref y", "ref scale", "ref bias", Code.Int(g.Columns), g.Rows, Code.Int(g.Columns), "0");
-            }
         }
 
         w.Line();
@@ -648,7 +651,11 @@ internal static class MatrixKernelEmitter
             compact ? $"{UnitsName(gates, h, k)} with Wᵀ read from a compact copy of its panels in the format {Format} (see {LinearCompactName(n, k)})." :
             gates == 1
                 ? $"y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start is a multiple of {PanelWidth}, and so is end unless it is {n}."
-                : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.", constraint);
+                : $"y[g·{h} + u] = bias[g·{h} + u] + Σ_k x[k]·W[g·{h} + u, k] for each of the {gates} gates g and u in [start, end), one row, with W of shape [{n}, {k}] read from its packed transpose (see {PackName(n, k)}); start and end are multiples of {PanelWidth}.", constraint,
+            compact
+                // Units [start, end) of each gate: gate g's columns g·h + u, scales and biases alike.
+                ? () => EmitRescale(w, "ref At(ref y, start)", "ref At(ref scale, start)", "ref At(ref bias, start)", "end - start", Code.Int(gates), Code.Int(h), Code.Int(h))
+                : null);
         foreach (var tier in VectorTier.All)
         {
             var g = new Gemm(
@@ -699,11 +706,6 @@ internal static class MatrixKernelEmitter
                     }
                 }
 
-                if (compact)
-                {
-                    // Units [start, end) of each gate: gate g's columns g·h + u, scales and biases alike.
-                    EmitRescale(w, "ref At(ref y, start)", "ref At(ref scale, start)", "ref At(ref bias, start)", "end - start", Code.Int(gates), Code.Int(h), Code.Int(h));
-                }
             }
 
             w.Line();
@@ -852,8 +854,8 @@ internal static class MatrixKernelEmitter
     }
 
     /// <summary>
-    /// A compact kernel's last pass when its format is scaled: the tiles summed x·q from zero, and
-    /// y = bias + scale·Σ is applied here, once, to <paramref name="columns"/> columns of each of
+    /// A compact product's last pass when its format is scaled, after whichever tier ran (it is the same
+    /// at every width): the tiles summed x·q from zero, and y = bias + scale·Σ is applied here, once, to <paramref name="columns"/> columns of each of
     /// <paramref name="rows"/> rows (see RnnGen.Numerics.ICompactPanels.Rescale).
     /// </summary>
     private static void EmitRescale(IndentedWriter w, string y, string scale, string bias, string columns, string rows, string yRowStride, string scaleRowStride)

@@ -47,7 +47,6 @@ namespace RnnGen.Audio
     {
         private readonly IFeatureStreamingModel<TState> _model;
         private readonly TState[] _history;
-        private readonly TState _current;
         private readonly bool[] _hasCell;
         private readonly int _whole;
         private readonly float _fraction;
@@ -123,13 +122,12 @@ namespace RnnGen.Audio
                 _history[i] = model.NewState();
             }
 
-            _current = model.NewState();
-            _hasCell = new bool[_current.LayerCount];
+            _hasCell = new bool[_history[0].LayerCount];
             for (int layer = 0; layer < _hasCell.Length; layer++)
             {
                 try
                 {
-                    _current.Cell(layer);
+                    _history[0].Cell(layer);
                     _hasCell[layer] = true;
                 }
                 catch (InvalidOperationException)
@@ -157,7 +155,6 @@ namespace RnnGen.Audio
                 state.Reset();
             }
 
-            _current.Reset();
             _step = 0;
         }
 
@@ -176,6 +173,12 @@ namespace RnnGen.Audio
             if (output.Length != _outputSize)
             {
                 throw new ArgumentException($"output must hold OutputSize = {_outputSize} floats, but holds {output.Length}.", nameof(output));
+            }
+
+            int bad = Numerics.Finite.IndexOfNonFinite(input);
+            if (bad >= 0)
+            {
+                throw new ArgumentException($"input[{bad}] is not finite; nothing changed.", nameof(input));
             }
 
             StepUnchecked(input, output);
@@ -224,46 +227,40 @@ namespace RnnGen.Audio
             {
                 state.Dispose();
             }
-
-            _current.Dispose();
         }
 
         private void StepUnchecked(ReadOnlySpan<float> input, Span<float> output)
         {
-            // The state D steps ago (and D + 1 steps ago, to interpolate), from the ring indexed by step.
+            // The ring's slot for this step holds the oldest state it keeps: the state D steps ago when the
+            // delay is whole, D + 1 steps ago otherwise. It becomes the state this step continues from (the
+            // one D steps ago, or the interpolation between the two), and the model steps it in place: it
+            // then holds this step's state, which no step reads before step t + D.
             int kept = _history.Length;
-            var delayed = _history[(int)((_step + kept - _whole) % kept)];
+            var state = _history[(int)(_step % kept)];
             if (_fraction > 0)
             {
-                var older = _history[(int)((_step + kept - _whole - 1) % kept)];
+                var recent = _history[(int)((_step + 1) % kept)];
                 for (int layer = 0; layer < _hasCell.Length; layer++)
                 {
-                    Interpolate(delayed.Hidden(layer), older.Hidden(layer), _current.Hidden(layer), _fraction);
+                    Interpolate(recent.Hidden(layer), state.Hidden(layer), _fraction);
                     if (_hasCell[layer])
                     {
-                        Interpolate(delayed.Cell(layer), older.Cell(layer), _current.Cell(layer), _fraction);
+                        Interpolate(recent.Cell(layer), state.Cell(layer), _fraction);
                     }
                 }
             }
-            else
-            {
-                delayed.CopyTo(_current);
-            }
 
-            _model.Step(_current, input, output);
-
-            // This step's state takes the slot of the oldest, which no later step reads.
-            _current.CopyTo(_history[(int)(_step % kept)]);
+            _model.Step(state, input, output);
             _step++;
         }
 
-        /// <summary>target = (1 − α)·recent + α·older, element by element.</summary>
-        private static void Interpolate(ReadOnlySpan<float> recent, ReadOnlySpan<float> older, Span<float> target, float alpha)
+        /// <summary>older = (1 − α)·recent + α·older, element by element, in place.</summary>
+        private static void Interpolate(ReadOnlySpan<float> recent, Span<float> older, float alpha)
         {
             float keep = 1f - alpha;
-            for (int i = 0; i < target.Length; i++)
+            for (int i = 0; i < older.Length; i++)
             {
-                target[i] = (keep * recent[i]) + (alpha * older[i]);
+                older[i] = (keep * recent[i]) + (alpha * older[i]);
             }
         }
 

@@ -1525,6 +1525,12 @@ namespace Samples
                 {
                     LinearCompact_42x192_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1854,11 +1860,6 @@ namespace Samples
                             At(ref c0, 41) = acc0_2;
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
                 }
             }
 
@@ -2353,11 +2354,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2805,11 +2801,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2950,11 +2941,6 @@ namespace Samples
                         At(ref c0, 40) = acc0_8;
                         At(ref c0, 41) = acc0_9;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 42, count, 42, 0);
                 }
             }
 
@@ -8113,6 +8099,12 @@ namespace Samples
                 {
                     LinearCompact_64x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8315,11 +8307,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
                 }
             }
 
@@ -8587,11 +8574,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8795,11 +8777,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8890,11 +8867,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
                 }
             }
 
@@ -11523,6 +11495,12 @@ namespace Samples
                 {
                     LinearCompact_512x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11746,11 +11724,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -12019,11 +11992,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12227,11 +12195,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12322,11 +12285,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -14823,6 +14781,12 @@ namespace Samples
                 {
                     LinearCompact_512x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -15046,11 +15010,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -15319,11 +15278,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -15527,11 +15481,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -15622,11 +15571,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 

@@ -1219,6 +1219,12 @@ namespace Samples
                 {
                     LinearCompact_65x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1516,11 +1522,6 @@ namespace Samples
                             At(ref c0, 64) = acc0_0;
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
                 }
             }
 
@@ -1921,11 +1922,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2224,11 +2220,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2333,11 +2324,6 @@ namespace Samples
                         }
                         At(ref c0, 64) = acc0_0;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 65, count, 65, 0);
                 }
             }
 
@@ -4966,6 +4952,12 @@ namespace Samples
                 {
                     LinearCompact_512x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -5189,11 +5181,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -5462,11 +5449,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -5670,11 +5652,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -5765,11 +5742,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -8266,6 +8238,12 @@ namespace Samples
                 {
                     LinearCompact_512x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8489,11 +8467,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -8762,11 +8735,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8970,11 +8938,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -9065,11 +9028,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 512, count, 512, 0);
                 }
             }
 
@@ -11626,6 +11584,12 @@ namespace Samples
                 {
                     LinearUnitsCompact_1x65x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11718,11 +11682,6 @@ namespace Samples
                         At(ref c0, 64) = acc0_0;
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11811,11 +11770,6 @@ namespace Samples
                         At(ref c0, 64) = acc0_0;
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11901,11 +11855,6 @@ namespace Samples
                         }
                         At(ref c0, 64) = acc0_0;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
                 }
             }
 
@@ -11995,11 +11944,6 @@ namespace Samples
                         }
                         At(ref c0, 64) = acc0_0;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 1, 65, 65);
                 }
             }
 
@@ -12293,6 +12237,12 @@ namespace Samples
                 {
                     LinearUnitsCompact_4x128x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12346,11 +12296,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 
@@ -12406,11 +12351,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12464,11 +12404,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 
@@ -12526,11 +12461,6 @@ namespace Samples
                     At(ref c0, 257 + u) = acc0_5;
                     At(ref c0, 384 + u) = acc0_6;
                     At(ref c0, 385 + u) = acc0_7;
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 
@@ -12824,6 +12754,12 @@ namespace Samples
                 {
                     LinearUnitsCompact_4x128x128_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, start, end);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12877,11 +12813,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(272 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(400 + u));
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 
@@ -12937,11 +12868,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(392 + u));
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12995,11 +12921,6 @@ namespace Samples
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(260 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(384 + u));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(388 + u));
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 
@@ -13057,11 +12978,6 @@ namespace Samples
                     At(ref c0, 257 + u) = acc0_5;
                     At(ref c0, 384 + u) = acc0_6;
                     At(ref c0, 385 + u) = acc0_7;
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref At(ref y, start), ref At(ref scale, start), ref At(ref bias, start), end - start, 4, 128, 128);
                 }
             }
 

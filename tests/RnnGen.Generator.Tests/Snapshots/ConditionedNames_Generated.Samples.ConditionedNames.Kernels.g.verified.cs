@@ -1492,6 +1492,12 @@ namespace Samples
                 {
                     LinearCompact_30x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1825,11 +1831,6 @@ namespace Samples
                             At(ref c0, 29) = acc0_4;
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
                 }
             }
 
@@ -2356,11 +2357,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2755,11 +2751,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -2915,11 +2906,6 @@ namespace Samples
                         At(ref c0, 28) = acc0_12;
                         At(ref c0, 29) = acc0_13;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 30, count, 30, 0);
                 }
             }
 
@@ -7517,6 +7503,12 @@ namespace Samples
                 {
                     LinearCompact_256x16_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -7740,11 +7732,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
                 }
             }
 
@@ -8013,11 +8000,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8221,11 +8203,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -8316,11 +8293,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
                 }
             }
 
@@ -10652,6 +10624,12 @@ namespace Samples
                 {
                     LinearCompact_256x64_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -10875,11 +10853,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(16 + j + 96));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
                 }
             }
 
@@ -11148,11 +11121,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11356,11 +11324,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11451,11 +11414,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 256, count, 256, 0);
                 }
             }
 

@@ -745,6 +745,12 @@ namespace Games.Input
                 {
                     LinearCompact_3x20_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -929,11 +935,6 @@ namespace Games.Input
                             At(ref c0, 2) = acc0_2;
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
                 }
             }
 
@@ -1195,11 +1196,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1385,11 +1381,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1421,11 +1412,6 @@ namespace Games.Input
                         At(ref c0, 1) = acc0_1;
                         At(ref c0, 2) = acc0_2;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 3, count, 3, 0);
                 }
             }
 
@@ -5221,6 +5207,12 @@ namespace Games.Input
                 {
                     LinearCompact_60x6_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -5570,11 +5562,6 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
                 }
             }
 
@@ -6206,11 +6193,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -6694,11 +6676,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -6927,11 +6904,6 @@ namespace Games.Input
                         At(ref c0, 58) = acc0_10;
                         At(ref c0, 59) = acc0_11;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
                 }
             }
 
@@ -10305,6 +10277,12 @@ namespace Games.Input
                 {
                     LinearCompact_60x20_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -10654,11 +10632,6 @@ namespace Games.Input
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
                 }
             }
 
@@ -11290,11 +11263,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -11778,11 +11746,6 @@ namespace Games.Input
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -12011,11 +11974,6 @@ namespace Games.Input
                         At(ref c0, 58) = acc0_10;
                         At(ref c0, 59) = acc0_11;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 60, count, 60, 0);
                 }
             }
 

@@ -596,6 +596,12 @@ partial class MixedStack
             {
                 LinearCompact_8x8_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -722,11 +728,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
             }
         }
 
@@ -903,11 +904,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1069,11 +1065,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1125,11 +1116,6 @@ partial class MixedStack
                     At(ref c0, 6) = acc0_6;
                     At(ref c0, 7) = acc0_7;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
             }
         }
 
@@ -2917,6 +2903,12 @@ partial class MixedStack
             {
                 LinearCompact_8x24_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -3043,11 +3035,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
             }
         }
 
@@ -3224,11 +3211,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -3390,11 +3372,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -3446,11 +3423,6 @@ partial class MixedStack
                     At(ref c0, 6) = acc0_6;
                     At(ref c0, 7) = acc0_7;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 8, count, 8, 0);
             }
         }
 
@@ -6110,6 +6082,12 @@ partial class MixedStack
             {
                 LinearCompact_9x8_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -6270,11 +6248,6 @@ partial class MixedStack
                         At(ref c0, 8) = acc0_1;
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
             }
         }
 
@@ -6500,11 +6473,6 @@ partial class MixedStack
                         At(ref c0, 8) = acc0_1;
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
             }
         }
 
@@ -6739,11 +6707,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -6799,11 +6762,6 @@ partial class MixedStack
                     At(ref c0, 7) = acc0_7;
                     At(ref c0, 8) = acc0_8;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 9, count, 9, 0);
             }
         }
 
@@ -9309,6 +9267,12 @@ partial class MixedStack
             {
                 LinearCompact_72x19_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -9616,11 +9580,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
             }
         }
 
@@ -10036,11 +9995,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -10383,11 +10337,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -10520,11 +10469,6 @@ partial class MixedStack
                     At(ref c0, 70) = acc0_6;
                     At(ref c0, 71) = acc0_7;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
             }
         }
 
@@ -14243,6 +14187,12 @@ partial class MixedStack
             {
                 LinearCompact_72x24_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -14550,11 +14500,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
             }
         }
 
@@ -14970,11 +14915,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -15317,11 +15257,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -15454,11 +15389,6 @@ partial class MixedStack
                     At(ref c0, 70) = acc0_6;
                     At(ref c0, 71) = acc0_7;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 72, count, 72, 0);
             }
         }
 
@@ -18880,6 +18810,12 @@ partial class MixedStack
             {
                 LinearCompact_76x12_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -19231,11 +19167,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
             }
         }
 
@@ -19716,11 +19647,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -20142,11 +20068,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -20295,11 +20216,6 @@ partial class MixedStack
                     At(ref c0, 74) = acc0_10;
                     At(ref c0, 75) = acc0_11;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
             }
         }
 
@@ -23411,6 +23327,12 @@ partial class MixedStack
             {
                 LinearCompact_76x19_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
             }
+
+            if (TWeights.Scaled)
+            {
+                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
+            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -23762,11 +23684,6 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
                     }
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
             }
         }
 
@@ -24247,11 +24164,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -24673,11 +24585,6 @@ partial class MixedStack
                     }
                 }
             }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
-            }
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -24826,11 +24733,6 @@ partial class MixedStack
                     At(ref c0, 74) = acc0_10;
                     At(ref c0, 75) = acc0_11;
                 }
-            }
-            if (TWeights.Scaled)
-            {
-                // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                TWeights.Rescale(ref y, ref scale, ref bias, 76, count, 76, 0);
             }
         }
 

@@ -623,6 +623,12 @@ namespace Samples
                 {
                     LinearCompact_2x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 2, count, 2, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -773,11 +779,6 @@ namespace Samples
                             At(ref c0, 1) = acc0_1;
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 2, count, 2, 0);
                 }
             }
 
@@ -989,11 +990,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 2, count, 2, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1145,11 +1141,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 2, count, 2, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -1177,11 +1168,6 @@ namespace Samples
                         At(ref c0, 0) = acc0_0;
                         At(ref c0, 1) = acc0_1;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 2, count, 2, 0);
                 }
             }
 
@@ -3657,6 +3643,12 @@ namespace Samples
                 {
                     LinearCompact_128x16_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -3879,11 +3871,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
@@ -4152,11 +4139,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -4360,11 +4342,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -4455,11 +4432,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
@@ -6770,6 +6742,12 @@ namespace Samples
                 {
                     LinearCompact_128x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
+
+                if (TWeights.Scaled)
+                {
+                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
+                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
+                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -6992,11 +6970,6 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
@@ -7265,11 +7238,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -7473,11 +7441,6 @@ namespace Samples
                         }
                     }
                 }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
-                }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -7568,11 +7531,6 @@ namespace Samples
                         At(ref c0, 2 + j + 12) = acc0_14;
                         At(ref c0, 3 + j + 12) = acc0_15;
                     }
-                }
-                if (TWeights.Scaled)
-                {
-                    // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
