@@ -100,53 +100,14 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output) : IDisposable
     /// <summary>Runs a sample to completion (its exit code) or kills it after a delay (-1).</summary>
     private int Run(string sample, string[] arguments, TimeSpan? killAfter)
     {
-        string dll = Path.Combine(RepositoryRoot(), "samples", sample, "bin", "Release", "net10.0", sample + ".dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var (exitCode, text) = SampleProcess.Run(sample, arguments, killAfter);
+        if (exitCode > 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
+            output.WriteLine(text);
         }
 
-        using var process = Process.Start(start)!;
-        var text = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (killAfter is { } delay && !process.WaitForExit(delay))
-        {
-            process.Kill(); // SIGKILL on Unix: no finally blocks, no flushing
-            process.WaitForExit();
-            return -1;
-        }
-
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"{sample} did not finish");
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            output.WriteLine(text.ToString());
-        }
-
-        return process.ExitCode;
+        return exitCode;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RnnGen.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (RnnGen.sln) was not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepositoryRoot() => SampleProcess.RepositoryRoot();
 }
