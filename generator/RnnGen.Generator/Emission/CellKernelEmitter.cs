@@ -329,6 +329,25 @@ internal static class CellKernelEmitter
         }
     }
 
+    /// <summary>
+    /// A forward phase of the cell for one row, written inline in a caller's method (the fused step):
+    /// the kernel's body for <paramref name="tier"/>, its arguments the places <paramref name="place"/>
+    /// gives. <paramref name="reserved"/> are the caller's locals in scope, which no value may be named.
+    /// </summary>
+    public static void EmitForwardInline(IndentedWriter w, CellSchedule s, CellPhase phase, VectorTier tier, System.Func<CellPlace, string> place, IEnumerable<string> reserved)
+    {
+        var places = ForwardArguments(s, phase);
+        using (w.Scope())
+        {
+            foreach (var p in places)
+            {
+                w.Line($"ref float {ArgumentName(s, p)}Row = {place(p)};");
+            }
+
+            Code.OverBlocks(w, tier, LoopWidth(s, phase, forward: true), "j", (t, j) => new Body(s, t, j, places, reserved).Forward(w, phase));
+        }
+    }
+
     private static string Summary(CellSchedule s, CellPhase phase, bool forward)
     {
         string equations = string.Join("; ", s.Cell.Equations);
@@ -392,7 +411,7 @@ internal static class CellKernelEmitter
         private bool _backward;
         private int _level;
 
-        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments)
+        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments, IEnumerable<string>? reserved = null)
         {
             _s = s;
             _t = t;
@@ -401,6 +420,7 @@ internal static class CellKernelEmitter
             // The names the kernel itself declares or calls around a block: a value named after one
             // (a cell's local "count" or "At") gets a suffix instead of hiding it.
             _names.UnionWith(["b", "j", "count", "start", "end", "At"]);
+            _names.UnionWith(reserved ?? []);
             foreach (var p in arguments)
             {
                 _names.Add(ArgumentName(s, p));

@@ -106,6 +106,20 @@ internal static partial class ModelEmitter
 
             w.Line();
             w.Line("EnsureInferenceWeights();");
+            if (plan.FusesStep)
+            {
+                w.Line($"if (_inferenceWeights == {Rt}WeightFormat.Float32)");
+                using (w.Scope())
+                {
+                    w.Line("// float32 weights: every step of the block in one fused kernel.");
+                    EmitStepBlockCall(w, "inputs", "outputs", "steps");
+                    KeepAlive(w, "state", "this");
+                    w.Line("return;");
+                }
+
+                w.Line();
+            }
+
             w.Line("for (int t = 0; t < steps; t++)");
             using (w.Scope())
             {

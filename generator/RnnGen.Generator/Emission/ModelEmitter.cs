@@ -165,6 +165,8 @@ internal static partial class ModelEmitter
             CellKernelEmitter.Emit(w, schedule);
         }
 
+        EmitFusedStepKernels(w, plan);
+
         if (plan.SplitsStep || plan.SplitsRecurrence)
         {
             // A layer split by hidden units between threads: each thread's columns of the
@@ -815,6 +817,20 @@ internal static partial class ModelEmitter
         using (w.Open($"private void StepUnchecked(State state, {inputParam}, {Sys}Span<float> output)"))
         {
             EmitSplitStepCall(w, plan);
+            if (plan.FusesStep)
+            {
+                w.Line($"if (_inferenceWeights == {Rt}WeightFormat.Float32)");
+                using (w.Scope())
+                {
+                    w.Line("// float32 weights: the fused step (Kernels.StepBlock), bit for bit the products and cell below.");
+                    EmitStepBlockCall(w, "input", "output", "1");
+                    KeepAlive(w, "state", "this");
+                    w.Line("return;");
+                }
+
+                w.Line();
+            }
+
             w.Line("ref float p = ref _parameters.Reference;");
             w.Line("ref float q = ref _packed.Reference;");
             DeclareInferenceWeights(w);

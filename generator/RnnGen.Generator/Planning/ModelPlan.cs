@@ -236,6 +236,18 @@ internal sealed class ModelPlan
     /// <summary>Whether the single-stream Step splits each layer by hidden units when the model has more than one thread.</summary>
     public bool SplitsStep => UnitSplittable && Readout != Readout.Mean && StepMultiplyAdds >= SplitStepMinimum;
 
+    /// <summary>The most columns (and weights) a product of a fused step may have: 256 columns, 64 KB of float32 weights.</summary>
+    public const int FusedColumns = 256, FusedWeights = 16_384;
+
+    /// <summary>
+    /// Whether Step and Process over float32 weights run the fused step (Kernels.StepBlock): a model of
+    /// float inputs, without attention or a mean readout, whose step is not split between threads and
+    /// whose every product is small (the audio and gesture shapes, a few hidden units to 64).
+    /// </summary>
+    public bool FusesStep => !Spec.Input.IsEmbedding && Spec.Attention is null && Readout != Readout.Mean && !SplitsStep
+        && Outputs <= FusedColumns && (long)Outputs * HeadInputSize <= FusedWeights
+        && Stages.All(s => s.Schedule.Groups.All(g => g.Rows <= FusedColumns && (long)g.Rows * g.Columns <= FusedWeights));
+
     /// <summary>Whether Forward's recurrence, which has one batch entry to share, splits each layer by hidden units between threads.</summary>
     public bool SplitsRecurrence => UnitSplittable && B == 1;
 

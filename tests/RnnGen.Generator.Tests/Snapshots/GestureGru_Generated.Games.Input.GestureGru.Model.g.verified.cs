@@ -867,6 +867,17 @@ namespace Games.Input
             }
 
             EnsureInferenceWeights();
+            if (_inferenceWeights == global::RnnGen.WeightFormat.Float32)
+            {
+                // float32 weights: every step of the block in one fused kernel.
+                Kernels.StepBlock(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), steps);
+
+                // Native memory was used above through refs and spans, which do not keep its owners alive.
+                global::System.GC.KeepAlive(state);
+                global::System.GC.KeepAlive(this);
+                return;
+            }
+
             for (int t = 0; t < steps; t++)
             {
                 StepUnchecked(state, inputs.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize));
@@ -880,6 +891,17 @@ namespace Games.Input
         /// <summary>Step's work after its checks (and Process's, once per step): the arguments are valid and the weights packed.</summary>
         private void StepUnchecked(State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
+            if (_inferenceWeights == global::RnnGen.WeightFormat.Float32)
+            {
+                // float32 weights: the fused step (Kernels.StepBlock), bit for bit the products and cell below.
+                Kernels.StepBlock(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+
+                // Native memory was used above through refs and spans, which do not keep its owners alive.
+                global::System.GC.KeepAlive(state);
+                global::System.GC.KeepAlive(this);
+                return;
+            }
+
             ref float p = ref _parameters.Reference;
             ref float q = ref _packed.Reference;
             // The weights the products read: the compact copy of the packed weights when InferenceWeights selects one.

@@ -1,0 +1,259 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Cells;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>
+/// The fused step of a small model (an audio effect, a gesture recogniser): Step and Process over
+/// float32 weights run every step of a block in one kernel per SIMD tier. Each product is computed in
+/// registers as one row (bias, then one multiply–add per input column, in column order: the same
+/// operations in the same order as the matrix kernels, so the same bits), the cell's element-wise
+/// kernel for the tier is called directly, and no step pays for a format check, a width dispatch or
+/// a kernel's loop over rows.
+/// </summary>
+internal static partial class ModelEmitter
+{
+    /// <summary>The fused step's parameters and locals around a cell's inline body: no value of the cell may take these names.</summary>
+    private static readonly string[] FusedLocals = ["inputs", "p", "q", "s", "scratch", "outputs", "steps", "t", "x", "Kernels", "Layout"];
+
+    /// <summary>Accumulators a product keeps in registers at once: half the register file of the tier.</summary>
+    private static int FusedAccumulators(VectorTier tier) => tier.Width == 16 ? 16 : 8;
+
+    /// <summary>
+    /// Kernels.StepBlock: <c>steps</c> consecutive steps of one stream over the float32 packed weights,
+    /// reading the inputs and writing the outputs step after step.
+    /// </summary>
+    private static void EmitFusedStepKernels(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.FusesStep)
+        {
+            return;
+        }
+
+        const string parameters = "ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps";
+        const string arguments = "ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps";
+        w.Line("// ---- the fused step of one stream (float32 weights) ----");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights: the inputs are read and");
+        w.Line("/// the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for bit the");
+        w.Line("/// products and cell kernels Step otherwise calls one by one: each product is one row in registers, the");
+        w.Line("/// bias then one multiply–add per input column in column order, as the matrix kernels sum it.");
+        w.Line("/// </summary>");
+        using (w.Open($"public static void StepBlock({parameters})"))
+        {
+            w.Line($"if ({VectorTier.V512.Condition})");
+            using (w.Scope())
+            {
+                w.Line($"StepBlock_{VectorTier.V512.Name}({arguments});");
+            }
+
+            foreach (var tier in new[] { VectorTier.V256, VectorTier.V128 })
+            {
+                w.Line($"else if ({tier.Condition})");
+                using (w.Scope())
+                {
+                    w.Line($"StepBlock_{tier.Name}({arguments});");
+                }
+            }
+
+            w.Line("else");
+            using (w.Scope())
+            {
+                w.Line($"StepBlock_{VectorTier.Scalar.Name}({arguments});");
+            }
+        }
+
+        foreach (var tier in VectorTier.All)
+        {
+            w.Line();
+            w.Line(Code.AggressiveOptimization);
+            using (w.Open($"private static void StepBlock_{tier.Name}({parameters})"))
+            {
+                using (w.Open("for (int t = 0; t < steps; t++)"))
+                {
+                    w.Line($"ref float x = ref At(ref inputs, t * {Code.Int(plan.Spec.Input.Features)});");
+                    foreach (var stage in plan.Stages)
+                    {
+                        EmitFusedLayer(w, plan, stage, tier);
+                    }
+
+                    var top = plan.Stages[plan.Stages.Count - 1];
+                    w.Line();
+                    w.Line("// y_t = h·W_denseᵀ + b_dense");
+                    EmitRowProduct(w, tier, plan.Outputs, plan.HeadInputSize, U("s", "Layout." + top.StateH.Name),
+                        U("q", "Layout." + plan.PackedDense.Name), U("p", P(plan.DenseBias)), $"ref At(ref outputs, t * {Code.Int(plan.Outputs)})");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>Kernels.StepBlock over a stream's state, the model's weights and the caller's inputs and outputs.</summary>
+    private static void EmitStepBlockCall(IndentedWriter w, string inputs, string outputs, string steps)
+    {
+        const string span = Sys + "Runtime.InteropServices.MemoryMarshal.GetReference";
+        w.Line($"Kernels.StepBlock(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
+    }
+
+    /// <summary>One layer of the fused step: its hoisted products, then each phase's products and the cell's kernel for the tier.</summary>
+    private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier)
+    {
+        w.Line();
+        w.Line($"// {stage.Title}");
+        string input = stage.Index == 0 ? "ref x" : U("s", "Layout." + plan.Stages[stage.Index - 1].StateH.Name);
+        string gates = U("scratch", "Layout.StepGates");
+        string Place(CellPlace p) => p.Kind switch
+        {
+            CellPlaceKind.Hoisted => HoistedShift(gates, HoistedOffset(stage, stage.Schedule.Groups[p.Index]), "1"),
+            CellPlaceKind.Projection => U("scratch", "Layout." + plan.StepProjections[stage.ProjectionOrdinal(stage.Schedule.Groups[p.Index])].Name),
+            CellPlaceKind.StateOld or CellPlaceKind.StateNew => U("s", "Layout." + stage.States[p.Index].Step.Name),
+            CellPlaceKind.Kept => U("scratch", "Layout.StepTemp" + (KeptOffset(stage, p.Index) > 0 ? " + " + Code.Int(KeptOffset(stage, p.Index)) : "")),
+            CellPlaceKind.Input => input,
+            CellPlaceKind.Vector => U("p", P(stage.CellParameters[p.Index])),
+            _ => throw new System.InvalidOperationException(p.ToString()),
+        };
+
+        var schedule = stage.Schedule;
+        foreach (var g in schedule.Groups.Where(g => g.Hoisted))
+        {
+            var (packed, bias, _) = GroupArguments(stage, g);
+            w.Line($"// {GroupComment(stage, g)}");
+            EmitRowProduct(w, tier, g.Rows, g.Columns, input, packed, bias, Place(new CellPlace(CellPlaceKind.Hoisted, g.Index, 0)));
+        }
+
+        foreach (var phase in schedule.Phases)
+        {
+            foreach (var g in phase.Products)
+            {
+                var (packed, bias, _) = GroupArguments(stage, g);
+                w.Line($"// {GroupComment(stage, g)}");
+                EmitRowProduct(w, tier, g.Rows, g.Columns, Place(SourcePlace(stage, g)), packed, bias, Place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)));
+            }
+
+            if (phase.HasForwardKernel)
+            {
+                w.Line($"// the cell{(schedule.Phases.Count(f => f.HasForwardKernel) > 1 ? ", phase " + Code.Int(phase.Level) : "")}: {string.Join("; ", schedule.Cell.Equations)}");
+                CellKernelEmitter.EmitForwardInline(w, schedule, phase, tier, Place, FusedLocals);
+            }
+        }
+    }
+
+    /// <summary>"x·W_ihᵀ + b_ih [4H]": what a product group computes, for the fused step's comments.</summary>
+    private static string GroupComment(StagePlan stage, ProductGroup g)
+    {
+        var cell = stage.Schedule.Cell;
+        var source = cell.Nodes[g.Source];
+        string what = g.Hoisted ? "x" : source.Op == CellOp.State ? cell.States[source.Index].Name + "_{t−1}" : cell.Names[g.Source];
+        string bias = g.HasBias ? " + " + stage.GroupBias(g)!.Name : "";
+        return $"{what}·{stage.GroupWeight(g).Name}ᵀ{bias}: {Code.Int(g.Rows)} columns × {Code.Int(g.Columns)} inputs";
+    }
+
+    /// <summary>
+    /// y = bias + x·Wᵀ for one row, W packed in panels (see MatrixKernelEmitter.Pack): the columns in
+    /// tiles of the tier's width (narrower where a panel is), at most <see cref="FusedAccumulators"/> tiles
+    /// at a time, each summed from its bias over the inputs in order.
+    /// </summary>
+    private static void EmitRowProduct(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string y)
+    {
+        if (tier.IsScalar)
+        {
+            // One column at a time: element (c, j) of the panels is at panel·k + c·(panel width) + (j − panel).
+            using (w.Scope())
+            {
+                w.Line($"ref float xr = {x};");
+                w.Line($"ref float wr = {packed};");
+                w.Line($"ref float br = {bias};");
+                w.Line($"ref float yr = {y};");
+                using (w.Open($"for (int j = 0; j < {Code.Int(n)}; j++)"))
+                {
+                    w.Line($"int panel = j & ~{Code.Int(MatrixKernelEmitter.PanelWidth - 1)};");
+                    w.Line($"int width = {Sys}Math.Min({Code.Int(MatrixKernelEmitter.PanelWidth)}, {Code.Int(n)} - panel);");
+                    w.Line($"ref float wj = ref At(ref wr, (panel * {Code.Int(k)}) + (j - panel));");
+                    w.Line("float acc = At(ref br, j);");
+                    using (w.Open($"for (int c = 0; c < {Code.Int(k)}; c++)"))
+                    {
+                        w.Line($"acc = {Code.Simd}.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);");
+                    }
+
+                    w.Line("At(ref yr, j) = acc;");
+                }
+            }
+
+            return;
+        }
+
+        // Tiles: (first column, width, offset of element (0, column) in the panels, panel width).
+        var tiles = new List<(int Column, VectorTier Tier, int Offset, int PanelWidth)>();
+        for (int panel = 0; panel < n; panel += MatrixKernelEmitter.PanelWidth)
+        {
+            int width = System.Math.Min(MatrixKernelEmitter.PanelWidth, n - panel);
+            var t = tier;
+            while (width % t.Width != 0)
+            {
+                t = t.Narrower!;
+            }
+
+            for (int j = panel; j < panel + width; j += t.Width)
+            {
+                tiles.Add((j, t, (panel * k) + (j - panel), width));
+            }
+        }
+
+        using (w.Scope())
+        {
+            w.Line($"ref float xr = {x};");
+            w.Line($"ref float wr = {packed};");
+            w.Line($"ref float br = {bias};");
+            w.Line($"ref float yr = {y};");
+            int most = FusedAccumulators(tier);
+            for (int first = 0; first < tiles.Count; first += most)
+            {
+                var group = tiles.Skip(first).Take(most).ToList();
+                using (w.Scope())
+                {
+                    for (int i = 0; i < group.Count; i++)
+                    {
+                        w.Line($"var acc{Code.Int(i)} = {group[i].Tier.Load("br", Code.Int(group[i].Column))};");
+                    }
+
+                    var widths = group.Select(g => g.Tier).Distinct().ToList();
+                    void Column(string kk, string kOffset)
+                    {
+                        foreach (var t in widths)
+                        {
+                            w.Line($"var x{Code.Int(t.Width)} = {t.Broadcast($"At(ref xr, {kk})")};");
+                        }
+
+                        for (int i = 0; i < group.Count; i++)
+                        {
+                            var (_, t, offset, panelWidth) = group[i];
+                            string at = kOffset.Length == 0 ? Code.Int(offset) : $"({kOffset} * {Code.Int(panelWidth)}) + {Code.Int(offset)}";
+                            w.Line($"acc{Code.Int(i)} = {Code.Simd}.MultiplyAdd(x{Code.Int(t.Width)}, {t.Load("wr", at)}, acc{Code.Int(i)});");
+                        }
+                    }
+
+                    if (k == 1)
+                    {
+                        Column("0", "");
+                    }
+                    else
+                    {
+                        using (w.Open($"for (int c = 0; c < {Code.Int(k)}; c++)"))
+                        {
+                            Column("c", "c");
+                        }
+                    }
+
+                    for (int i = 0; i < group.Count; i++)
+                    {
+                        w.Line(group[i].Tier.Store($"acc{Code.Int(i)}", "yr", Code.Int(group[i].Column)));
+                    }
+                }
+            }
+        }
+    }
+}
