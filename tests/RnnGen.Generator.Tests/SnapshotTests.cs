@@ -41,6 +41,20 @@ public sealed class SnapshotTests
         internal sealed partial class GestureGru;
         """;
 
+    /// <summary>An audio effect's shape: one sample in, LSTM 16, one sample out (the fused step, its products in registers).</summary>
+    public const string AmpLstm = """
+        using RnnGen;
+
+        namespace Audio.Effects;
+
+        [RnnModel(SequenceLength = 512, BatchSize = 16)]
+        [Input(Features = 1)]
+        [Lstm(Hidden = 16)]
+        [Dense(Outputs = 1)]
+        [MeanSquaredError]
+        public partial class AmpLstm;
+        """;
+
     public const string MixedStack = """
         using RnnGen;
 
@@ -134,6 +148,9 @@ public sealed class SnapshotTests
 
     [Fact]
     public void MixedStack_Generated() => Verify(MixedStack);
+
+    [Fact]
+    public void AmpLstm_Generated() => Verify(AmpLstm);
 
     [Fact]
     public void Output_IsDeterministic()

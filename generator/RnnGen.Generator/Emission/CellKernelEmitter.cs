@@ -39,18 +39,7 @@ internal static class CellKernelEmitter
     /// <summary>The memory a phase's forward kernel reads and writes, in argument order.</summary>
     public static IReadOnlyList<CellPlace> ForwardArguments(CellSchedule s, CellPhase phase)
     {
-        var places = new List<CellPlace>();
-        var reads = new HashSet<int>();
-        var visited = new HashSet<int>();
-        foreach (var (_, node) in phase.Stores)
-        {
-            CollectForward(s, node, phase.Level, reads, visited);
-        }
-
-        foreach (int leaf in reads.OrderBy(r => r))
-        {
-            places.Add(ForwardPlace(s, leaf, phase.Level) with { Offset = 0 });
-        }
+        var places = ForwardReads(s, phase).ToList();
 
         foreach (var (place, _) in phase.Stores)
         {
@@ -58,6 +47,19 @@ internal static class CellKernelEmitter
         }
 
         return places.Distinct().ToList();
+    }
+
+    /// <summary>The memory a phase's forward kernel reads, in argument order.</summary>
+    private static IEnumerable<CellPlace> ForwardReads(CellSchedule s, CellPhase phase)
+    {
+        var reads = new HashSet<int>();
+        var visited = new HashSet<int>();
+        foreach (var (_, node) in phase.Stores)
+        {
+            CollectForward(s, node, phase.Level, reads, visited);
+        }
+
+        return reads.OrderBy(r => r).Select(leaf => ForwardPlace(s, leaf, phase.Level) with { Offset = 0 }).Distinct();
     }
 
     /// <summary>The memory a phase's backward kernel reads and writes, in argument order.</summary>
@@ -348,6 +350,44 @@ internal static class CellKernelEmitter
         }
     }
 
+    /// <summary>
+    /// The same, its blocks of <paramref name="tier"/>'s width written out one by one (H a multiple of
+    /// the width): a value at a place and element for which <paramref name="register"/> names a variable
+    /// of the caller (a product's accumulator) is read from it instead of memory, and the stores
+    /// <paramref name="keep"/> refuses (values kept for a backward pass that never comes) are left out.
+    /// </summary>
+    public static void EmitForwardUnrolled(IndentedWriter w, CellSchedule s, CellPhase phase, VectorTier tier, System.Func<CellPlace, string> place,
+        IEnumerable<string> reserved, System.Func<CellPlace, string?> register, System.Func<CellPlace, bool> keep)
+    {
+        var places = ForwardArguments(s, phase);
+        var names = reserved.ToList();
+        using (w.Scope())
+        {
+            // The rows still read or written through memory: those read from memory, and those of a kept store.
+            var reads = ForwardReads(s, phase).ToList();
+            foreach (var p in places.Where(p => (reads.Contains(p) && !IsRegisterPlace(p, register))
+                || phase.Stores.Any(st => st.Place with { Offset = 0 } == p && keep(st.Place))))
+            {
+                w.Line($"ref float {ArgumentName(s, p)}Row = {place(p)};");
+            }
+
+            for (int j = 0; j < LoopWidth(s, phase, forward: true); j += tier.Width)
+            {
+                using (w.Scope())
+                {
+                    new Body(s, tier, Code.Int(j), places, names, register, keep).Forward(w, phase);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="EmitForwardUnrolled"/> writes a phase out for a tier: at most four whole blocks.</summary>
+    public static bool CanUnroll(CellSchedule s, CellPhase phase, VectorTier tier) =>
+        !tier.IsScalar && LoopWidth(s, phase, forward: true) % tier.Width == 0 && LoopWidth(s, phase, forward: true) <= 4 * tier.Width;
+
+    /// <summary>Whether every element of a place is read from a register (its row reference is then never used).</summary>
+    private static bool IsRegisterPlace(CellPlace p, System.Func<CellPlace, string?> register) => register(p with { Offset = 0 }) is not null;
+
     private static string Summary(CellSchedule s, CellPhase phase, bool forward)
     {
         string equations = string.Join("; ", s.Cell.Equations);
@@ -402,6 +442,8 @@ internal static class CellKernelEmitter
         private readonly CellSchedule _s;
         private readonly VectorTier _t;
         private readonly string _j;
+        private readonly System.Func<CellPlace, string?>? _register;
+        private readonly System.Func<CellPlace, bool>? _keep;
         private readonly Dictionary<int, (string Text, int Precedence)> _values = new();
         private readonly Dictionary<int, (string Text, int Precedence)> _adjoints = new();
         private readonly Dictionary<int, int> _valueUses = new();
@@ -411,11 +453,14 @@ internal static class CellKernelEmitter
         private bool _backward;
         private int _level;
 
-        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments, IEnumerable<string>? reserved = null)
+        public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments, IEnumerable<string>? reserved = null,
+            System.Func<CellPlace, string?>? register = null, System.Func<CellPlace, bool>? keep = null)
         {
             _s = s;
             _t = t;
             _j = j;
+            _register = register;
+            _keep = keep;
 
             // The names the kernel itself declares or calls around a block: a value named after one
             // (a cell's local "count" or "At") gets a suffix instead of hiding it.
@@ -428,7 +473,10 @@ internal static class CellKernelEmitter
             }
         }
 
-        private string Load(CellPlace p) => _t.Load(ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
+        private string Load(CellPlace p) =>
+            _register is not null && _register(p with { Offset = p.Offset + int.Parse(_j, System.Globalization.CultureInfo.InvariantCulture) }) is { } name
+                ? name
+                : _t.Load(ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
 
         private string Store(string value, CellPlace p) => _t.Store(value, ArgumentName(_s, p) + "Row", Code.Offset(p.Offset, _j));
 
@@ -600,7 +648,7 @@ internal static class CellKernelEmitter
             }
 
             var stored = phase.Stores.Select(st => (st.Place, Value: Value(st.Node, stored: true).Text)).ToList();
-            foreach (var (place, value) in stored)
+            foreach (var (place, value) in stored.Where(st => _keep is null || _keep(st.Place)))
             {
                 w.Line(Store(value, place));
             }

@@ -99,7 +99,12 @@ internal static partial class ModelEmitter
         w.Line($"Kernels.StepBlock(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
     }
 
-    /// <summary>One layer of the fused step: its hoisted products, then each phase's products and the cell's kernel for the tier.</summary>
+    /// <summary>
+    /// One layer of the fused step: its hoisted products (into the step's scratch, off the path from one
+    /// step's h to the next), then each phase's products and the cell's body for the tier. A one-phase
+    /// cell whose products fit in registers takes them from there, its blocks written out one by one,
+    /// and stores only the new state.
+    /// </summary>
     private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier)
     {
         w.Line();
@@ -118,29 +123,121 @@ internal static partial class ModelEmitter
         };
 
         var schedule = stage.Schedule;
-        foreach (var g in schedule.Groups.Where(g => g.Hoisted))
+        using (w.Scope())
         {
-            var (packed, bias, _) = GroupArguments(stage, g);
-            w.Line($"// {GroupComment(stage, g)}");
-            EmitRowProduct(w, tier, g.Rows, g.Columns, input, packed, bias, Place(new CellPlace(CellPlaceKind.Hoisted, g.Index, 0)));
-        }
-
-        foreach (var phase in schedule.Phases)
-        {
-            foreach (var g in phase.Products)
+            foreach (var g in schedule.Groups.Where(g => g.Hoisted))
             {
                 var (packed, bias, _) = GroupArguments(stage, g);
                 w.Line($"// {GroupComment(stage, g)}");
-                EmitRowProduct(w, tier, g.Rows, g.Columns, Place(SourcePlace(stage, g)), packed, bias, Place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)));
+                EmitRowProduct(w, tier, g.Rows, g.Columns, input, packed, bias, Place(new CellPlace(CellPlaceKind.Hoisted, g.Index, 0)));
             }
 
-            if (phase.HasForwardKernel)
+            // The width of the cell's blocks written out one by one: the tier's, or a narrower one that divides H
+            // (H = 8 at Vector512 runs in Vector256 blocks), every product tile that wide and few enough for the registers.
+            var single = schedule.IsSinglePhase ? schedule.Phases.Single(f => f.HasForwardKernel || f.Products.Count > 0) : null;
+            var unrolled = tier;
+            while (single is not null && !unrolled.IsScalar && !(single.HasForwardKernel && CellKernelEmitter.CanUnroll(schedule, single, unrolled)
+                && single.Products.All(g => RowTiles(g.Rows, unrolled).All(t => t.Tier == unrolled) && g.Rows <= FusedAccumulators(tier) * unrolled.Width)))
             {
-                w.Line($"// the cell{(schedule.Phases.Count(f => f.HasForwardKernel) > 1 ? ", phase " + Code.Int(phase.Level) : "")}: {string.Join("; ", schedule.Cell.Equations)}");
-                CellKernelEmitter.EmitForwardInline(w, schedule, phase, tier, Place, FusedLocals);
+                unrolled = unrolled.Narrower!;
+            }
+
+            if (single is not null && !unrolled.IsScalar)
+            {
+                // The products of the state in registers: accumulator t of group g holds columns [t·W, (t + 1)·W).
+                var names = new Dictionary<int, string>();
+                foreach (var g in single.Products)
+                {
+                    names[g.Index] = single.Products.Count == 1 ? "gh" : "gh" + Code.Int(single.Products.IndexOf(g)) + "_";
+                    var (packed, bias, _) = GroupArguments(stage, g);
+                    w.Line($"// {GroupComment(stage, g)}, in registers");
+                    EmitRowProductInRegisters(w, unrolled, g.Rows, g.Columns, Place(SourcePlace(stage, g)), packed, bias, names[g.Index]);
+                }
+
+                string? Register(CellPlace p) =>
+                    p.Kind == CellPlaceKind.Projection && names.TryGetValue(p.Index, out var name) && p.Offset % unrolled.Width == 0
+                        ? name + Code.Int(p.Offset / unrolled.Width) : null;
+
+                // The gates' activations and the values kept for a backward pass stay in registers: only the new state is stored.
+                bool Keep(CellPlace p) => p.Kind is not (CellPlaceKind.Hoisted or CellPlaceKind.Projection or CellPlaceKind.Kept);
+                var reserved = FusedLocals.Concat(single.Products.SelectMany(g => Enumerable.Range(0, g.Rows / unrolled.Width).Select(t => names[g.Index] + Code.Int(t)).Append(names[g.Index] + "Bias")));
+                w.Line($"// the cell: {string.Join("; ", schedule.Cell.Equations)}");
+                CellKernelEmitter.EmitForwardUnrolled(w, schedule, single, unrolled, Place, reserved, Register, Keep);
+                return;
+            }
+
+            foreach (var phase in schedule.Phases)
+            {
+                foreach (var g in phase.Products)
+                {
+                    var (packed, bias, _) = GroupArguments(stage, g);
+                    w.Line($"// {GroupComment(stage, g)}");
+                    EmitRowProduct(w, tier, g.Rows, g.Columns, Place(SourcePlace(stage, g)), packed, bias, Place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)));
+                }
+
+                if (phase.HasForwardKernel)
+                {
+                    w.Line($"// the cell{(schedule.Phases.Count(f => f.HasForwardKernel) > 1 ? ", phase " + Code.Int(phase.Level) : "")}: {string.Join("; ", schedule.Cell.Equations)}");
+                    CellKernelEmitter.EmitForwardInline(w, schedule, phase, tier, Place, FusedLocals);
+                }
             }
         }
     }
+
+    /// <summary>
+    /// y = bias + x·Wᵀ for one row into the tier's accumulators <paramref name="name"/>0, 1, … declared in
+    /// the caller's scope, every tile of the tier's full width.
+    /// </summary>
+    private static void EmitRowProductInRegisters(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string name)
+    {
+        var tiles = RowTiles(n, k, tier);
+        w.Line($"ref float {name}Bias = {bias};");
+        for (int i = 0; i < tiles.Count; i++)
+        {
+            w.Line($"var {name}{Code.Int(i)} = {tier.Load(name + "Bias", Code.Int(tiles[i].Column))};");
+        }
+
+        using (w.Scope())
+        {
+            w.Line($"ref float xr = {x};");
+            w.Line($"ref float wr = {packed};");
+            using (w.Open($"for (int c = 0; c < {Code.Int(k)}; c++)"))
+            {
+                w.Line($"var x{Code.Int(tier.Width)} = {tier.Broadcast("At(ref xr, c)")};");
+                for (int i = 0; i < tiles.Count; i++)
+                {
+                    w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd(x{Code.Int(tier.Width)}, {tier.Load("wr", $"(c * {Code.Int(tiles[i].PanelWidth)}) + {Code.Int(tiles[i].Offset)}")}, {name}{Code.Int(i)});");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tiles of one row of an N-column product for a tier: (first column, width, offset of element
+    /// (0, column) in the panels, panel width), each tile within one panel and as wide as the panel allows.
+    /// </summary>
+    private static List<(int Column, VectorTier Tier, int Offset, int PanelWidth)> RowTiles(int n, int k, VectorTier tier)
+    {
+        var tiles = new List<(int Column, VectorTier Tier, int Offset, int PanelWidth)>();
+        for (int panel = 0; panel < n; panel += MatrixKernelEmitter.PanelWidth)
+        {
+            int width = System.Math.Min(MatrixKernelEmitter.PanelWidth, n - panel);
+            var t = tier;
+            while (width % t.Width != 0)
+            {
+                t = t.Narrower!;
+            }
+
+            for (int j = panel; j < panel + width; j += t.Width)
+            {
+                tiles.Add((j, t, (panel * k) + (j - panel), width));
+            }
+        }
+
+        return tiles;
+    }
+
+    private static List<(int Column, VectorTier Tier, int Offset, int PanelWidth)> RowTiles(int n, VectorTier tier) => RowTiles(n, 1, tier);
 
     /// <summary>"x·W_ihᵀ + b_ih [4H]": what a product group computes, for the fused step's comments.</summary>
     private static string GroupComment(StagePlan stage, ProductGroup g)
@@ -186,23 +283,7 @@ internal static partial class ModelEmitter
             return;
         }
 
-        // Tiles: (first column, width, offset of element (0, column) in the panels, panel width).
-        var tiles = new List<(int Column, VectorTier Tier, int Offset, int PanelWidth)>();
-        for (int panel = 0; panel < n; panel += MatrixKernelEmitter.PanelWidth)
-        {
-            int width = System.Math.Min(MatrixKernelEmitter.PanelWidth, n - panel);
-            var t = tier;
-            while (width % t.Width != 0)
-            {
-                t = t.Narrower!;
-            }
-
-            for (int j = panel; j < panel + width; j += t.Width)
-            {
-                tiles.Add((j, t, (panel * k) + (j - panel), width));
-            }
-        }
-
+        var tiles = RowTiles(n, k, tier);
         using (w.Scope())
         {
             w.Line($"ref float xr = {x};");

@@ -14421,127 +14421,129 @@ namespace Games.Input
                     ref float x = ref At(ref inputs, t * 6);
 
                     // gru layer 0 (GRU 6 → 20)
-                    // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                     {
-                        ref float xr = ref x;
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
+                        // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 6; c++)
+                            ref float xr = ref x;
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
                             {
-                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc7);
-                                acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc8);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc7);
+                                    acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc8);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                         }
-                    }
-                    // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
-                    {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                        // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 20; c++)
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
                             {
-                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc7);
-                                acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc8);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc7);
+                                    acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc8);
+                                }
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                         }
-                    }
-                    // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-                    {
-                        ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
-                        ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
-                        ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                        ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
-                        ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
-                        for (int j = 0; j < 16; j += 16)
+                        // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
                         {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
-                            var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
-                        }
-                        {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
-                            var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                            ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
+                            ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
+                            ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
+                            ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
+                            for (int j = 0; j < 16; j += 16)
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                                var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                            }
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                                var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                            }
                         }
                     }
 
@@ -14578,151 +14580,153 @@ namespace Games.Input
                     ref float x = ref At(ref inputs, t * 6);
 
                     // gru layer 0 (GRU 6 → 20)
-                    // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                     {
-                        ref float xr = ref x;
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
+                        // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            for (int c = 0; c < 6; c++)
+                            ref float xr = ref x;
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
                             {
-                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc7);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(44));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(44));
-                        }
-                        {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 6; c++)
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc2);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(56));
                         }
-                    }
-                    // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
-                    {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                        // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            for (int c = 0; c < 20; c++)
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
                             {
-                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc7);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(44));
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(44));
-                        }
-                        {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 20; c++)
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc2);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc2);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(56));
                         }
-                    }
-                    // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-                    {
-                        ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
-                        ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
-                        ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                        ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
-                        ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
-                        for (int j = 0; j < 16; j += 8)
+                        // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
                         {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
-                            var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
-                        }
-                        {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
-                            var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                            ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
+                            ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
+                            ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
+                            ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
+                            for (int j = 0; j < 16; j += 8)
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                                var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                            }
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                                var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                            }
                         }
                     }
 
@@ -14759,157 +14763,159 @@ namespace Games.Input
                     ref float x = ref At(ref inputs, t * 6);
 
                     // gru layer 0 (GRU 6 → 20)
-                    // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                     {
-                        ref float xr = ref x;
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
+                        // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(4));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(8));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(12));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(16));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(20));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(24));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(28));
-                            for (int c = 0; c < 6; c++)
+                            ref float xr = ref x;
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 4)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 12)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 20)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 28)), acc7);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(4));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(8));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(12));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(16));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(20));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(24));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(28));
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 4)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 12)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 20)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 28)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(28));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(28));
-                        }
-                        {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 6; c++)
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc6);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc6);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(44));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                         }
-                    }
-                    // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
-                    {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                        // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
                         {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(4));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(8));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(12));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(16));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(20));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(24));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(28));
-                            for (int c = 0; c < 20; c++)
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 4)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 12)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 20)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 28)), acc7);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(4));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(8));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(12));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(16));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(20));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(24));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(28));
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 4)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 12)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 20)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 28)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(4));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(28));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(20));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(28));
-                        }
-                        {
-                            var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                            for (int c = 0; c < 20; c++)
                             {
-                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc6);
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc6);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(36));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(44));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(52));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(36));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(44));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(52));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                         }
-                    }
-                    // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-                    {
-                        ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
-                        ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
-                        ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                        ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
-                        ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
-                        for (int j = 0; j < 20; j += 4)
+                        // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
                         {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
-                            var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                            ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
+                            ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
+                            ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
+                            ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
+                            for (int j = 0; j < 20; j += 4)
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                                var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                            }
                         }
                     }
 
@@ -14946,67 +14952,69 @@ namespace Games.Input
                     ref float x = ref At(ref inputs, t * 6);
 
                     // gru layer 0 (GRU 6 → 20)
-                    // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                     {
-                        ref float xr = ref x;
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
-                        for (int j = 0; j < 60; j++)
+                        // x·gru.weight_ih_l0ᵀ + gru.bias_ih_l0: 60 columns × 6 inputs
                         {
-                            int panel = j & ~31;
-                            int width = global::System.Math.Min(32, 60 - panel);
-                            ref float wj = ref At(ref wr, (panel * 6) + (j - panel));
-                            float acc = At(ref br, j);
-                            for (int c = 0; c < 6; c++)
+                            ref float xr = ref x;
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
+                            for (int j = 0; j < 60; j++)
                             {
-                                acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
+                                int panel = j & ~31;
+                                int width = global::System.Math.Min(32, 60 - panel);
+                                ref float wj = ref At(ref wr, (panel * 6) + (j - panel));
+                                float acc = At(ref br, j);
+                                for (int c = 0; c < 6; c++)
+                                {
+                                    acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
+                                }
+                                At(ref yr, j) = acc;
                             }
-                            At(ref yr, j) = acc;
                         }
-                    }
-                    // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
-                    {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
-                        ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
-                        ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                        for (int j = 0; j < 60; j++)
+                        // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
                         {
-                            int panel = j & ~31;
-                            int width = global::System.Math.Min(32, 60 - panel);
-                            ref float wj = ref At(ref wr, (panel * 20) + (j - panel));
-                            float acc = At(ref br, j);
-                            for (int c = 0; c < 20; c++)
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
+                            ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            for (int j = 0; j < 60; j++)
                             {
-                                acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
+                                int panel = j & ~31;
+                                int width = global::System.Math.Min(32, 60 - panel);
+                                ref float wj = ref At(ref wr, (panel * 20) + (j - panel));
+                                float acc = At(ref br, j);
+                                for (int c = 0; c < 20; c++)
+                                {
+                                    acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
+                                }
+                                At(ref yr, j) = acc;
                             }
-                            At(ref yr, j) = acc;
                         }
-                    }
-                    // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-                    {
-                        ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
-                        ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
-                        ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                        ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
-                        ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
-                        for (int j = 0; j < 20; j++)
+                        // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
                         {
-                            // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
-                            var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
-                            // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
-                            var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
-                            var hiddenN = At(ref hiddenProjectionRow, 40 + j);
-                            // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
-                            var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
-                            // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
-                            var h = n + z * (At(ref hPrevRow, j) - n);
-                            At(ref gatesRow, j) = r;
-                            At(ref gatesRow, 20 + j) = z;
-                            At(ref keptHiddenNRow, j) = hiddenN;
-                            At(ref gatesRow, 40 + j) = n;
-                            At(ref hNextRow, j) = h;
+                            ref float hPrevRow = ref Kernels.At(ref s, Layout.State0H);
+                            ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
+                            ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            ref float keptHiddenNRow = ref Kernels.At(ref scratch, Layout.StepTemp);
+                            ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
+                            for (int j = 0; j < 20; j++)
+                            {
+                                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                                var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                                var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
+                                var hiddenN = At(ref hiddenProjectionRow, 40 + j);
+                                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                                var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
+                                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                                var h = n + z * (At(ref hPrevRow, j) - n);
+                                At(ref gatesRow, j) = r;
+                                At(ref gatesRow, 20 + j) = z;
+                                At(ref keptHiddenNRow, j) = hiddenN;
+                                At(ref gatesRow, 40 + j) = n;
+                                At(ref hNextRow, j) = h;
+                            }
                         }
                     }
 
