@@ -197,57 +197,71 @@ public static class Program
         int lossCount = 0;
         Console.WriteLine($"Training with Adam (lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}), clipping the gradient norm at {options.Clip.ToString(CultureInfo.InvariantCulture)}.");
         Console.WriteLine("  step   train loss   valid loss   tokens/s   elapsed");
-        for (int step = first; step <= options.Steps; step++)
+
+        // Between the log lines, a live line in a terminal (step, loss, rate, time left); plain lines every 30 s when redirected.
+        var progress = new TrainingProgress(options.Steps, b * t, budget: TimeSpan.FromMinutes(options.Minutes));
+        try
         {
-            Batches.Random(train, random, inputs, targets);
-            // Divergence: a NaN or an infinity (TrainStep reports it), or a loss far beyond a uniform guess's.
-            float loss;
-            try
+            for (int step = first; step <= options.Steps; step++)
             {
-                loss = model.TrainStep(inputs, targets);
-            }
-            catch (NonFiniteException e)
-            {
-                return Diverged(step, e.Message, options);
+                Batches.Random(train, random, inputs, targets);
+                // Divergence: a NaN or an infinity (TrainStep reports it), or a loss far beyond a uniform guess's.
+                float loss;
+                try
+                {
+                    loss = model.TrainStep(inputs, targets);
+                }
+                catch (NonFiniteException e)
+                {
+                    progress.Complete();
+                    return Diverged(step, e.Message, options);
+                }
+
+                if (loss > 3 * Math.Log(CharLstm.OutputSize))
+                {
+                    progress.Complete();
+                    return Diverged(step, $"The training loss reached {loss.ToString("G4", CultureInfo.InvariantCulture)} nats per character, more than three times the {Math.Log(CharLstm.OutputSize):F2} of guessing uniformly.", options);
+                }
+
+                lossSum += loss;
+                lossCount++;
+                GradientClipping.ClipByGlobalNorm(model.Parameters, options.Clip);
+                if (!adam.Step())
+                {
+                    progress.WriteLine($"  step {step}: Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
+                }
+
+                progress.Update(step, loss);
+
+                bool last = step == options.Steps || watch.Elapsed.TotalMinutes >= options.Minutes;
+                if (step % options.LogEvery == 0 || last)
+                {
+                    double seconds = watch.Elapsed.TotalSeconds;
+                    double validationLoss = Evaluate(model, validation);
+                    progress.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {(step - first + 1) * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
+                    lossSum = 0;
+                    lossCount = 0;
+                }
+
+                if (checkpointPath is not null && (step % options.CheckpointEvery == 0 || last))
+                {
+                    checkpoint.Metadata["step"] = step.ToString(CultureInfo.InvariantCulture);
+                    checkpoint.Metadata["data"] = dataIdentity;
+                    checkpoint.Save(checkpointPath);
+                }
+
+                if (last)
+                {
+                    break;
+                }
             }
 
-            if (loss > 3 * Math.Log(CharLstm.OutputSize))
-            {
-                return Diverged(step, $"The training loss reached {loss.ToString("G4", CultureInfo.InvariantCulture)} nats per character, more than three times the {Math.Log(CharLstm.OutputSize):F2} of guessing uniformly.", options);
-            }
-
-            lossSum += loss;
-            lossCount++;
-            GradientClipping.ClipByGlobalNorm(model.Parameters, options.Clip);
-            if (!adam.Step())
-            {
-                Console.WriteLine($"  step {step}: Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
-            }
-
-            bool last = step == options.Steps || watch.Elapsed.TotalMinutes >= options.Minutes;
-            if (step % options.LogEvery == 0 || last)
-            {
-                double seconds = watch.Elapsed.TotalSeconds;
-                double validationLoss = Evaluate(model, validation);
-                Console.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {(step - first + 1) * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
-                lossSum = 0;
-                lossCount = 0;
-            }
-
-            if (checkpointPath is not null && (step % options.CheckpointEvery == 0 || last))
-            {
-                checkpoint.Metadata["step"] = step.ToString(CultureInfo.InvariantCulture);
-                checkpoint.Metadata["data"] = dataIdentity;
-                checkpoint.Save(checkpointPath);
-            }
-
-            if (last)
-            {
-                break;
-            }
+            return true;
         }
-
-        return true;
+        finally
+        {
+            progress.Complete();
+        }
     }
 
     private static bool Diverged(int step, string why, Options options)
