@@ -55,6 +55,15 @@ internal sealed class ModelHarness : IDisposable
     /// </summary>
     public Func<int, int, float[], int> ProcessStream { get; private set; } = null!;
 
+    /// <summary>
+    /// Streams batch entry b as <see cref="Stream"/> does, with the tapped Step (or, with a block size above 0,
+    /// the tapped Process in blocks of that size): outputs [T, O] and taps [T, TapSize]; returns the steps.
+    /// </summary>
+    public Func<int, int, float[], float[], int> StreamTaps { get; private set; } = null!;
+
+    /// <summary>The model's taps.</summary>
+    public ITappedModel Tapped => (ITappedModel)Model;
+
     public int OutputCount => Model.BatchSize * Model.OutputSteps * Model.OutputSize;
 
     public int LengthOf(int b) => Lengths?[b] ?? Model.SequenceLength;
@@ -161,7 +170,7 @@ internal sealed class ModelHarness : IDisposable
     }
 
     public static ModelHarness Tokens<TModel, TState, TTarget>(string name, TModel model, int[] inputs, TTarget[] targets, int[]? lengths = null)
-        where TModel : IRnnModel<int, TTarget>, ITokenStreamingModel<TState>
+        where TModel : IRnnModel<int, TTarget>, ITokenStreamingModel<TState>, ITokenTappedModel<TState>
         where TState : IRecurrentState
         where TTarget : unmanaged
     {
@@ -193,11 +202,32 @@ internal sealed class ModelHarness : IDisposable
 
             return steps;
         };
+        h.StreamTaps = (entry, block, outputs, taps) =>
+        {
+            int size = model.TapSize;
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i += Math.Max(block, 1))
+            {
+                int n = block > 0 ? Math.Min(block, steps - i) : 1;
+                if (block > 0)
+                {
+                    model.Process(state, inputs.AsSpan((entry * t) + i, n), outputs.AsSpan(i * o, n * o), taps.AsSpan(i * size, n * size));
+                }
+                else
+                {
+                    model.Step(state, inputs[(entry * t) + i], outputs.AsSpan(i * o, o), taps.AsSpan(i * size, size));
+                }
+            }
+
+            return steps;
+        };
         return h;
     }
 
     public static ModelHarness Features<TModel, TState, TTarget>(string name, TModel model, float[] inputs, TTarget[] targets, int[]? lengths = null)
-        where TModel : IRnnModel<float, TTarget>, IFeatureStreamingModel<TState>
+        where TModel : IRnnModel<float, TTarget>, IFeatureStreamingModel<TState>, IFeatureTappedModel<TState>
         where TState : IRecurrentState
         where TTarget : unmanaged
     {
@@ -225,6 +255,27 @@ internal sealed class ModelHarness : IDisposable
             {
                 int n = Math.Min(block, steps - i);
                 model.Process(state, inputs.AsSpan(((entry * t) + i) * f, n * f), outputs.AsSpan(i * o, n * o));
+            }
+
+            return steps;
+        };
+        h.StreamTaps = (entry, block, outputs, taps) =>
+        {
+            int size = model.TapSize;
+            using TState state = model.NewState();
+            h.InitialiseStream(state, entry);
+            int steps = h.LengthOf(entry);
+            for (int i = 0; i < steps; i += Math.Max(block, 1))
+            {
+                int n = block > 0 ? Math.Min(block, steps - i) : 1;
+                if (block > 0)
+                {
+                    model.Process(state, inputs.AsSpan(((entry * t) + i) * f, n * f), outputs.AsSpan(i * o, n * o), taps.AsSpan(i * size, n * size));
+                }
+                else
+                {
+                    model.Step(state, inputs.AsSpan(((entry * t) + i) * f, f), outputs.AsSpan(i * o, o), taps.AsSpan(i * size, size));
+                }
             }
 
             return steps;

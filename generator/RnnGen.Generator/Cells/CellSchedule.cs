@@ -241,6 +241,9 @@ internal sealed class CellSchedule
     /// <summary>The phase whose kernel computes an inner node, or −1.</summary>
     public int PhaseOf(int node) => _phase[node];
 
+    /// <summary>Whether the step computes a node (a value no state depends on is never computed).</summary>
+    public bool IsNeeded(int node) => _needed[node];
+
     public bool IsSinglePhase => Phases.Count(p => p.HasForwardKernel || p.Products.Count > 0) == 1;
 
     public static CellSchedule Create(CellDefinition cell, int hidden, int projection, int input)

@@ -272,6 +272,92 @@ internal static class CellKernelEmitter
     private static string Arguments(CellSchedule s, IReadOnlyList<CellPlace> places, string range) =>
         string.Join(", ", places.Select(p => "ref " + ArgumentName(s, p))) + ", " + range;
 
+    /// <summary>
+    /// A layer's taps (docs/taps.md): every named value the step computes, in node order, then each state
+    /// whose new value is not one of them (a projected h), read from the state after the step. Offsets
+    /// are in the layer's part of a step's tap vector.
+    /// </summary>
+    public static IReadOnlyList<CellTap> Taps(CellSchedule s)
+    {
+        var taps = new List<CellTap>();
+        var cell = s.Cell;
+
+        // A name assigned more than once (h -= …) means its last value, the one the step ends with.
+        var last = new Dictionary<string, int>();
+        for (int node = 0; node < cell.Nodes.Count; node++)
+        {
+            if (cell.Names[node].Length > 0 && !cell.Nodes[node].IsLeaf && s.IsNeeded(node))
+            {
+                last[cell.Names[node]] = node;
+            }
+        }
+
+        int offset = 0;
+        foreach (int node in last.Values.OrderBy(n => n))
+        {
+            taps.Add(new CellTap(cell.Names[node], node, s.StateOf(node), offset, s.NodeWidth(node)));
+            offset += s.NodeWidth(node);
+        }
+
+        for (int k = 0; k < cell.States.Count; k++)
+        {
+            if (!taps.Any(t => t.Node == cell.States[k].Next))
+            {
+                string name = last.ContainsKey(cell.States[k].Name) ? cell.States[k].Name + "_state" : cell.States[k].Name;
+                taps.Add(new CellTap(name, -1, k, offset, s.StateWidth(k)));
+                offset += s.StateWidth(k);
+            }
+        }
+
+        return taps;
+    }
+
+    /// <summary>The name of a phase's forward kernel that also writes the phase's taps.</summary>
+    public static string ForwardTapsName(CellSchedule s, CellPhase phase) => s.Cell.Name + "ForwardTaps" + PhaseSuffix(s, phase) + Sizes(s);
+
+    /// <summary>The taps a phase computes (none for a phase that computes no named value).</summary>
+    public static IReadOnlyList<CellTap> PhaseTaps(CellSchedule s, CellPhase phase) =>
+        phase.HasForwardKernel ? Taps(s).Where(t => t.Node >= 0 && s.PhaseOf(t.Node) == phase.Level).ToList() : [];
+
+    /// <summary>
+    /// For each phase that computes taps, a forward kernel for one row that also stores them into
+    /// <c>taps</c>: the phase's own body, the same values, plus one store per tap.
+    /// </summary>
+    public static void EmitTaps(IndentedWriter w, CellSchedule s)
+    {
+        foreach (var phase in s.Phases)
+        {
+            var taps = PhaseTaps(s, phase);
+            if (taps.Count == 0)
+            {
+                continue;
+            }
+
+            var places = ForwardArguments(s, phase);
+            string name = ForwardTapsName(s, phase);
+            MatrixKernelEmitter.EmitDispatcher(w, name, Parameters(s, places, "ref float taps"), Arguments(s, places, "ref taps"),
+                $"{s.Cell.Title} step for H = {Code.Int(s.Hidden)} for one row, as the forward kernel computes it, writing also {string.Join(", ", taps.Select(t => t.Name))} into taps at offsets {string.Join(", ", taps.Select(t => Code.Int(t.Offset)))}.");
+            foreach (var tier in VectorTier.All)
+            {
+                w.Line(Code.AggressiveOptimization);
+                w.Line($"private static void {name}_{tier.Name}({Parameters(s, places, "ref float taps")})");
+                using (w.Scope())
+                {
+                    foreach (var p in places)
+                    {
+                        w.Line($"ref float {ArgumentName(s, p)}Row = ref {ArgumentName(s, p)};");
+                    }
+
+                    w.Line("ref float tapsRow = ref taps;");
+                    Code.OverBlocks(w, tier, LoopWidth(s, phase, forward: true), "j", (t, j) =>
+                        new Body(s, t, j, places, ["taps", "tapsRow"]).Forward(w, phase, taps));
+                }
+
+                w.Line();
+            }
+        }
+    }
+
     /// <summary>Emits the forward and backward kernels of every phase of a cell.</summary>
     public static void Emit(IndentedWriter w, CellSchedule s)
     {
@@ -638,7 +724,7 @@ internal static class CellKernelEmitter
             };
         }
 
-        public void Forward(IndentedWriter w, CellPhase phase)
+        public void Forward(IndentedWriter w, CellPhase phase, IReadOnlyList<CellTap>? taps = null)
         {
             _w = w;
             _level = phase.Level;
@@ -647,10 +733,23 @@ internal static class CellKernelEmitter
                 CountValue(node);
             }
 
+            taps ??= [];
+            foreach (var tap in taps)
+            {
+                CountValue(tap.Node);
+            }
+
+            // Every value is computed before the first store: a store may overwrite what a later value would load.
             var stored = phase.Stores.Select(st => (st.Place, Value: Value(st.Node, stored: true).Text)).ToList();
+            var tapped = taps.Select(tap => (tap.Offset, Value: Value(tap.Node, stored: true).Text)).ToList();
             foreach (var (place, value) in stored.Where(st => _keep is null || _keep(st.Place)))
             {
                 w.Line(Store(value, place));
+            }
+
+            foreach (var (offset, value) in tapped)
+            {
+                w.Line(_t.Store(value, "tapsRow", Code.Offset(offset, _j)));
             }
         }
 
@@ -748,3 +847,10 @@ internal static class CellKernelEmitter
         };
     }
 }
+
+/// <summary>
+/// One value a layer's taps read: a named value of the cell (<paramref name="Node"/>, or −1 for a state copied
+/// after the step), the state it is the new value of (<paramref name="State"/>, or −1), at <paramref name="Offset"/>
+/// in the layer's part of the tap vector.
+/// </summary>
+internal sealed record CellTap(string Name, int Node, int State, int Offset, int Width);

@@ -98,7 +98,7 @@ internal static partial class ModelEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Gives a stream its memory (one sequence's encoder outputs) and computes its keys, before");
-        w.Line("/// <see cref=\"Step\"/>: stepping then reproduces Forward for a sequence with this memory.");
+        w.Line($"/// <see cref=\"{StepCref(plan)}\"/>: stepping then reproduces Forward for a sequence with this memory.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"state\">The stream's state.</param>");
         w.Line("/// <param name=\"memory\">[MemoryLength, MemorySize] values; rows past <paramref name=\"length\"/> are not read.</param>");

@@ -91,7 +91,7 @@ internal static partial class ModelEmitter
     /// One step of a layer's cell for <paramref name="rows"/> rows: each phase's products (h·W_hhᵀ + b_hh
     /// for the built-in cells), then its element-wise kernel. The hoisted products are the caller's.
     /// </summary>
-    private static void EmitCellForward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows, bool inference = false)
+    private static void EmitCellForward(IndentedWriter w, StagePlan s, Func<CellPlace, string> place, string rows, bool inference = false, string? taps = null)
     {
         var schedule = s.Schedule;
         foreach (var phase in schedule.Phases)
@@ -102,7 +102,12 @@ internal static partial class ModelEmitter
                 EmitLinear(w, inference, g.Rows, g.Columns, place(SourcePlace(s, g)), GroupPackedRegion(s, g), bias, place(new CellPlace(CellPlaceKind.Projection, g.Index, 0)), rows);
             }
 
-            if (phase.HasForwardKernel)
+            if (taps is not null && CellKernelEmitter.PhaseTaps(schedule, phase).Count > 0)
+            {
+                // One row, also writing the phase's named values into the layer's taps.
+                EmitKernelCall(w, schedule, CellKernelEmitter.ForwardTapsName(schedule, phase), CellKernelEmitter.ForwardArguments(schedule, phase), place, taps);
+            }
+            else if (phase.HasForwardKernel)
             {
                 EmitKernelCall(w, schedule, CellKernelEmitter.ForwardName(schedule, phase), CellKernelEmitter.ForwardArguments(schedule, phase), place, rows);
             }

@@ -33,7 +33,7 @@ internal static partial class ModelEmitter
     /// Attention decoders keep the bare name (they have one Step).
     /// </summary>
     private static string StepCref(ModelPlan plan) =>
-        !HasStreamBatch(plan) ? "Step" : plan.Spec.Input.IsEmbedding ? $"Step(State, int, {Sys}Span{{float}})" : $"Step(State, {Sys}ReadOnlySpan{{float}}, {Sys}Span{{float}})";
+        plan.Spec.Input.IsEmbedding ? $"Step(State, int, {Sys}Span{{float}})" : $"Step(State, {Sys}ReadOnlySpan{{float}}, {Sys}Span{{float}})";
 
     /// <summary>The interface a model with stream batches implements, after its streaming interface.</summary>
     private static string StreamBatchInterface(ModelPlan plan) =>
@@ -65,45 +65,7 @@ internal static partial class ModelEmitter
         string inputs = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
         using (w.Open($"public void Process(State state, {inputs}, {Sys}Span<float> outputs)"))
         {
-            w.Line("ThrowIfDisposed();");
-            w.Line($"{Sys}ArgumentNullException.ThrowIfNull(state);");
-            w.Line("state.ThrowIfDisposed();");
-            if (tokens)
-            {
-                w.Line("int steps = tokens.Length;");
-                w.Line("for (int t = 0; t < steps; t++)");
-                using (w.Scope())
-                {
-                    w.Line("if ((uint)tokens[t] >= InputSize)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[t], $\"The token of step {{t}} is outside the vocabulary 0 … {{InputSize - 1}} (the state is unchanged).\");");
-                    }
-                }
-            }
-            else
-            {
-                w.Line("if (inputs.Length % InputSize != 0)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per step, but holds {{inputs.Length}}, not a multiple of it.\", \"inputs\");");
-                }
-
-                w.Line("int steps = inputs.Length / InputSize;");
-                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
-                w.Line("if (bad >= 0)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"inputs\");");
-                }
-            }
-
-            w.Line("if (outputs.Length != (long)steps * OutputSize)");
-            using (w.Scope())
-            {
-                w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per step ({{(long)steps * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
-            }
-
+            EmitProcessChecks(w, tokens);
             w.Line();
             w.Line("EnsureInferenceWeights();");
             if (plan.FusesStep)
@@ -132,6 +94,49 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>Process's checks of a block, before any step: the model and state alive, every token or input valid, the outputs' length; declares steps.</summary>
+    private static void EmitProcessChecks(IndentedWriter w, bool tokens)
+    {
+        w.Line("ThrowIfDisposed();");
+        w.Line($"{Sys}ArgumentNullException.ThrowIfNull(state);");
+        w.Line("state.ThrowIfDisposed();");
+        if (tokens)
+        {
+            w.Line("int steps = tokens.Length;");
+            w.Line("for (int t = 0; t < steps; t++)");
+            using (w.Scope())
+            {
+                w.Line("if ((uint)tokens[t] >= InputSize)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[t], $\"The token of step {{t}} is outside the vocabulary 0 … {{InputSize - 1}} (the state is unchanged).\");");
+                }
+            }
+        }
+        else
+        {
+            w.Line("if (inputs.Length % InputSize != 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per step, but holds {{inputs.Length}}, not a multiple of it.\", \"inputs\");");
+            }
+
+            w.Line("int steps = inputs.Length / InputSize;");
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (step {{bad / InputSize}}, feature {{bad % InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"inputs\");");
+            }
+        }
+
+        w.Line("if (outputs.Length != (long)steps * OutputSize)");
+        using (w.Scope())
+        {
+            w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per step ({{(long)steps * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
+        }
     }
 
     /// <summary>Process for a stream batch: a block of consecutive steps of every stream, bit for bit the batched Steps one after another.</summary>

@@ -34,7 +34,8 @@ internal static partial class ModelEmitter
             string className = Code.Identifier(spec.ClassName);
             string attention = spec.Attention is null ? "" : $", {Rt}IAttentionModel<{className}.State>";
             string dropout = plan.HasDropout ? $", {Rt}IDropoutModel" : "";
-            using (w.Open($"partial class {className} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{className}.State>{StreamBatchInterface(plan)}{attention}{dropout}"))
+            string tapped = spec.Input.IsEmbedding ? "ITokenTappedModel" : "IFeatureTappedModel";
+            using (w.Open($"partial class {className} : {Rt}IRnnModel<{input}, {target}>, {Rt}{streaming}<{className}.State>{StreamBatchInterface(plan)}{attention}{dropout}, {Rt}{tapped}<{className}.State>"))
             {
                 EmitConstantsAndFields(w, plan);
                 EmitConstructor(w, plan);
@@ -163,6 +164,7 @@ internal static partial class ModelEmitter
             w.Line($"// ---- {schedule.Cell.Title} cell, H = {Code.Int(schedule.Hidden)} ----");
             w.Line();
             CellKernelEmitter.Emit(w, schedule);
+            CellKernelEmitter.EmitTaps(w, schedule);
         }
 
         EmitFusedStepKernels(w, plan);
@@ -508,7 +510,7 @@ internal static partial class ModelEmitter
         {
             w.Line(HasStreamBatch(plan)
                 ? $"/// value. A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
-                : "/// value. <see cref=\"Step\"/> always runs on the calling thread.");
+                : $"/// value. <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread.");
         }
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is outside 1 … 64.</exception>");
@@ -627,7 +629,7 @@ internal static partial class ModelEmitter
     /// first row; the scratch refs are the step's gates, hidden projection and cell temporary.
     /// </summary>
     private static void EmitStepLayers(IndentedWriter w, ModelPlan plan, string comment, System.Func<BufferRegion, int, string> state, string gates,
-        System.Func<int, string> projection, System.Func<StagePlan, int, string> kept, string rows)
+        System.Func<int, string> projection, System.Func<StagePlan, int, string> kept, string rows, bool tapped = false)
     {
         foreach (var stage in plan.Stages)
         {
@@ -650,7 +652,11 @@ internal static partial class ModelEmitter
                 CellPlaceKind.Input => input,
                 CellPlaceKind.Vector => U("p", P(s.CellParameters[p.Index])),
                 _ => throw new System.InvalidOperationException(p.ToString()),
-            }, rows, inference: true);
+            }, rows, inference: true, taps: tapped ? TapsAt(plan, stage) : null);
+            if (tapped)
+            {
+                EmitStateTaps(w, plan, stage);
+            }
         }
     }
 
@@ -772,39 +778,7 @@ internal static partial class ModelEmitter
         string inputParam = tokens ? "int token" : $"{Sys}ReadOnlySpan<float> input";
         using (w.Open($"public void Step(State state, {inputParam}, {Sys}Span<float> output)"))
         {
-            w.Line("ThrowIfDisposed();");
-            w.Line($"{Sys}ArgumentNullException.ThrowIfNull(state);");
-            w.Line("state.ThrowIfDisposed();");
-            if (tokens)
-            {
-                w.Line("if ((uint)token >= InputSize)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"token\", token, $\"Token id is outside the vocabulary 0 … {{InputSize - 1}}.\");");
-                }
-            }
-            else
-            {
-                w.Line("if (input.Length != InputSize)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"input must hold InputSize = {{InputSize}} floats, but holds {{input.Length}}.\", \"input\");");
-                }
-
-                w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(input);");
-                w.Line("if (bad >= 0)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"input[{{bad}}] is {{input[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"input\");");
-                }
-            }
-
-            w.Line("if (output.Length != OutputSize)");
-            using (w.Scope())
-            {
-                w.Line($"throw new {Sys}ArgumentException($\"output must hold OutputSize = {{OutputSize}} floats, but holds {{output.Length}}.\", \"output\");");
-            }
-
+            EmitStepChecks(w, tokens);
             w.Line();
             w.Line("EnsureInferenceWeights();");
             w.Line(tokens ? "StepUnchecked(state, token, output);" : "StepUnchecked(state, input, output);");
@@ -831,52 +805,12 @@ internal static partial class ModelEmitter
                 w.Line();
             }
 
-            w.Line("ref float p = ref _parameters.Reference;");
-            w.Line("ref float q = ref _packed.Reference;");
-            DeclareInferenceWeights(w);
-            w.Line("ref float s = ref state.Buffer.Reference;");
-            w.Line("ref float scratch = ref _stepScratch.Reference;");
-            string x = tokens
-                ? U("p", $"{P(plan.EmbeddingWeight!)} + (token * {Code.Int(spec.Input.Features)})")
-                : $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(input)";
-            w.Line(tokens ? "// x = E[token]: the embedding row is read in place" : "// x = the caller's features, read in place");
-            w.Line($"ref float x = {x};");
-            EmitStepLayers(
-                w, plan, "input and hidden projections, then the cell, updating the state in place",
-                (region, width) => U("s", "Layout." + region.Name),
-                U("scratch", "Layout.StepGates"),
-                k => U("scratch", "Layout." + plan.StepProjections[k].Name),
-                (stage, node) => U("scratch", "Layout.StepTemp" + (KeptOffset(stage, node) > 0 ? " + " + Code.Int(KeptOffset(stage, node)) : "")),
-                "1");
-
-            var top = plan.Stages[plan.Stages.Count - 1];
-            w.Line();
-            string headInput = U("s", "Layout." + top.StateH.Name);
-            if (plan.Readout == Readout.Mean)
-            {
-                int th = top.Hidden;
-                w.Line("// The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it");
-                EmitMeanReadout(
-                    w, th,
-                    "state.Buffer.AsSpan(Layout.StateReadoutSum", $"state.Buffer.AsSpan(Layout.{top.StateH.Name}", "_stepScratch.AsSpan(Layout.StepReadout",
-                    "Kernels.At(ref s, Layout.StateReadoutCount)");
-
-                headInput = U("scratch", "Layout.StepReadout");
-            }
-
-            if (plan.Spec.Attention is not null)
-            {
-                EmitAttentionStep(w, plan);
-                headInput = U("scratch", "Layout.StepHC");
-            }
-
-            w.Line();
-            w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : plan.Spec.Attention is null ? "// output = h·W_denseᵀ + b_dense" : "// output = [h ; c]·W_denseᵀ + b_dense");
-            EmitLinear(w, inference: true, plan.Outputs, plan.HeadInputSize, headInput, "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output)", "1");
+            EmitStepBody(w, plan, tapped: false);
             KeepAlive(w, "state", "this");
         }
 
         w.Line();
+        EmitTapMembers(w, plan);
         w.Line("/// <summary>");
         w.Line($"/// The recurrent state of one stream for <see cref=\"{StepCref(plan)}\"/>: the hidden state (and, for LSTM");
         w.Line("/// layers, the cell state) of every recurrent layer, in native memory.");
@@ -972,6 +906,95 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>Step's argument checks: the model and state alive, the input valid and finite, the output's length.</summary>
+    private static void EmitStepChecks(IndentedWriter w, bool tokens)
+    {
+        w.Line("ThrowIfDisposed();");
+        w.Line($"{Sys}ArgumentNullException.ThrowIfNull(state);");
+        w.Line("state.ThrowIfDisposed();");
+        if (tokens)
+        {
+            w.Line("if ((uint)token >= InputSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"token\", token, $\"Token id is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+            }
+        }
+        else
+        {
+            w.Line("if (input.Length != InputSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"input must hold InputSize = {{InputSize}} floats, but holds {{input.Length}}.\", \"input\");");
+            }
+
+            w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(input);");
+            w.Line("if (bad >= 0)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"input[{{bad}}] is {{input[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (the state is unchanged).\", \"input\");");
+            }
+        }
+
+        w.Line("if (output.Length != OutputSize)");
+        using (w.Scope())
+        {
+            w.Line($"throw new {Sys}ArgumentException($\"output must hold OutputSize = {{OutputSize}} floats, but holds {{output.Length}}.\", \"output\");");
+        }
+    }
+
+    /// <summary>
+    /// A stream's step after its checks: the layers, then the head. <paramref name="tapped"/>: the cell
+    /// kernels that also write each layer's taps into <c>taps</c> (StepTapped).
+    /// </summary>
+    private static void EmitStepBody(IndentedWriter w, ModelPlan plan, bool tapped)
+    {
+        var spec = plan.Spec;
+        bool tokens = spec.Input.IsEmbedding;
+        w.Line("ref float p = ref _parameters.Reference;");
+        w.Line("ref float q = ref _packed.Reference;");
+        DeclareInferenceWeights(w);
+        w.Line("ref float s = ref state.Buffer.Reference;");
+        w.Line("ref float scratch = ref _stepScratch.Reference;");
+        string x = tokens
+            ? U("p", $"{P(plan.EmbeddingWeight!)} + (token * {Code.Int(spec.Input.Features)})")
+            : $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(input)";
+        w.Line(tokens ? "// x = E[token]: the embedding row is read in place" : "// x = the caller's features, read in place");
+        w.Line($"ref float x = {x};");
+        EmitStepLayers(
+            w, plan, "input and hidden projections, then the cell, updating the state in place",
+            (region, width) => U("s", "Layout." + region.Name),
+            U("scratch", "Layout.StepGates"),
+            k => U("scratch", "Layout." + plan.StepProjections[k].Name),
+            (stage, node) => U("scratch", "Layout.StepTemp" + (KeptOffset(stage, node) > 0 ? " + " + Code.Int(KeptOffset(stage, node)) : "")),
+            "1", tapped);
+
+        var top = plan.Stages[plan.Stages.Count - 1];
+        w.Line();
+        string headInput = U("s", "Layout." + top.StateH.Name);
+        if (plan.Readout == Readout.Mean)
+        {
+            int th = top.Hidden;
+            w.Line("// The mean readout so far: Σ += h, steps += 1, r = Σ · (1 / steps), as Forward computes it");
+            EmitMeanReadout(
+                w, th,
+                "state.Buffer.AsSpan(Layout.StateReadoutSum", $"state.Buffer.AsSpan(Layout.{top.StateH.Name}", "_stepScratch.AsSpan(Layout.StepReadout",
+                "Kernels.At(ref s, Layout.StateReadoutCount)");
+
+            headInput = U("scratch", "Layout.StepReadout");
+        }
+
+        if (plan.Spec.Attention is not null)
+        {
+            EmitAttentionStep(w, plan);
+            headInput = U("scratch", "Layout.StepHC");
+        }
+
+        w.Line();
+        w.Line(plan.Readout == Readout.Mean ? "// output = r·W_denseᵀ + b_dense" : plan.Spec.Attention is null ? "// output = h·W_denseᵀ + b_dense" : "// output = [h ; c]·W_denseᵀ + b_dense");
+        EmitLinear(w, inference: true, plan.Outputs, plan.HeadInputSize, headInput, "Layout." + plan.PackedDense.Name, U("p", P(plan.DenseBias)), $"ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(output)", "1");
     }
 
     private static void EmitForwardDrivers(IndentedWriter w, ModelPlan plan)

@@ -8422,6 +8422,196 @@ namespace Audio.Effects
                 }
             }
 
+            /// <summary>LSTM step for H = 16 for one row, as the forward kernel computes it, writing also i, f, g, c, o, tanhC, h into taps at offsets 0, 16, 32, 48, 64, 80, 96.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LstmForwardTaps_H16(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H16_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H16_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H16_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else
+                {
+                    LstmForwardTaps_H16_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H16_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j += 16)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H16_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j += 8)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H16_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j += 4)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H16_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j++)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16 + j) + At(ref hiddenProjectionRow, 16 + j));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 48 + j) + At(ref hiddenProjectionRow, 48 + j));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * At(ref cPrevRow, j) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    At(ref gatesRow, j) = i;
+                    At(ref gatesRow, 16 + j) = f;
+                    At(ref gatesRow, 32 + j) = g;
+                    At(ref gatesRow, 48 + j) = o;
+                    At(ref keptTanhCRow, j) = tanhC;
+                    At(ref hNextRow, j) = h;
+                    At(ref cNextRow, j) = c;
+                    At(ref tapsRow, j) = i;
+                    At(ref tapsRow, 16 + j) = f;
+                    At(ref tapsRow, 32 + j) = g;
+                    At(ref tapsRow, 48 + j) = c;
+                    At(ref tapsRow, 64 + j) = o;
+                    At(ref tapsRow, 80 + j) = tanhC;
+                    At(ref tapsRow, 96 + j) = h;
+                }
+            }
+
             // ---- the fused step of one stream (float32 weights) ----
 
             /// <summary>

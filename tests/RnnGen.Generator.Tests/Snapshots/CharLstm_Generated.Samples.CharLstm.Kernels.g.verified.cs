@@ -11174,6 +11174,196 @@ namespace Samples
                 }
             }
 
+            /// <summary>LSTM step for H = 128 for one row, as the forward kernel computes it, writing also i, f, g, c, o, tanhC, h into taps at offsets 0, 128, 256, 384, 512, 640, 768.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void LstmForwardTaps_H128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H128_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H128_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    LstmForwardTaps_H128_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+                else
+                {
+                    LstmForwardTaps_H128_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H128_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 128; j += 16)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref tapsRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref tapsRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref tapsRow, (uint)(512 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref tapsRow, (uint)(640 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(768 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H128_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 128; j += 8)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref tapsRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref tapsRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref tapsRow, (uint)(512 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref tapsRow, (uint)(640 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(768 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H128_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 128; j += 4)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref tapsRow, (uint)(256 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref tapsRow, (uint)(384 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref tapsRow, (uint)(512 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref tapsRow, (uint)(640 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(768 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void LstmForwardTaps_H128_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            {
+                ref float cPrevRow = ref cPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptTanhCRow = ref keptTanhC;
+                ref float hNextRow = ref hNext;
+                ref float cNextRow = ref cNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 128; j++)
+                {
+                    // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                    var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 128 + j) + At(ref hiddenProjectionRow, 128 + j));
+                    // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 256 + j) + At(ref hiddenProjectionRow, 256 + j));
+                    // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 384 + j) + At(ref hiddenProjectionRow, 384 + j));
+                    // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                    var c = f * At(ref cPrevRow, j) + i * g;
+                    var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                    // h_t = o_t ⊙ tanh(c_t)
+                    var h = o * tanhC;
+                    At(ref gatesRow, j) = i;
+                    At(ref gatesRow, 128 + j) = f;
+                    At(ref gatesRow, 256 + j) = g;
+                    At(ref gatesRow, 384 + j) = o;
+                    At(ref keptTanhCRow, j) = tanhC;
+                    At(ref hNextRow, j) = h;
+                    At(ref cNextRow, j) = c;
+                    At(ref tapsRow, j) = i;
+                    At(ref tapsRow, 128 + j) = f;
+                    At(ref tapsRow, 256 + j) = g;
+                    At(ref tapsRow, 384 + j) = c;
+                    At(ref tapsRow, 512 + j) = o;
+                    At(ref tapsRow, 640 + j) = tanhC;
+                    At(ref tapsRow, 768 + j) = h;
+                }
+            }
+
             // ---- 1 × 65 units of a 65 × 128 weight matrix, split by units ----
 
             /// <summary>y[u] = bias[u] + Σ_k x[k]·W[u, k] for u in [start, end), one row, with W of shape [65, 128] read from its packed transpose (see Pack_65x128); start is a multiple of 32, and so is end unless it is 65.</summary>

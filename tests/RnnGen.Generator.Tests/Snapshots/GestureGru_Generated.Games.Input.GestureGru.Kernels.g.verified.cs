@@ -14385,6 +14385,196 @@ namespace Games.Input
                 }
             }
 
+            /// <summary>GRU step for H = 20 for one row, as the forward kernel computes it, writing also r, z, n, h into taps at offsets 0, 20, 40, 60.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static void GruForwardTaps_H20(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    GruForwardTaps_H20_Vector512(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    GruForwardTaps_H20_Vector256(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                {
+                    GruForwardTaps_H20_Vector128(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+                }
+                else
+                {
+                    GruForwardTaps_H20_Scalar(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GruForwardTaps_H20_Vector512(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+            {
+                ref float hPrevRow = ref hPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptHiddenNRow = ref keptHiddenN;
+                ref float hNextRow = ref hNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j += 16)
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref tapsRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref tapsRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(60 + j));
+                }
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref tapsRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref tapsRow, (uint)(36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref tapsRow, (uint)(56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(76));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GruForwardTaps_H20_Vector256(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+            {
+                ref float hPrevRow = ref hPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptHiddenNRow = ref keptHiddenN;
+                ref float hNextRow = ref hNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 16; j += 8)
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref tapsRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref tapsRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(60 + j));
+                }
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(36)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(36)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(56));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(56)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref tapsRow, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref tapsRow, (uint)(36));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref tapsRow, (uint)(56));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(76));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GruForwardTaps_H20_Vector128(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+            {
+                ref float hPrevRow = ref hPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptHiddenNRow = ref keptHiddenN;
+                ref float hNextRow = ref hNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 20; j += 4)
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(20 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(20 + j)));
+                    var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(40 + j));
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(40 + j)) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref tapsRow, (uint)(20 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref tapsRow, (uint)(40 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(60 + j));
+                }
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void GruForwardTaps_H20_Scalar(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+            {
+                ref float hPrevRow = ref hPrev;
+                ref float gatesRow = ref gates;
+                ref float hiddenProjectionRow = ref hiddenProjection;
+                ref float keptHiddenNRow = ref keptHiddenN;
+                ref float hNextRow = ref hNext;
+                ref float tapsRow = ref taps;
+                for (int j = 0; j < 20; j++)
+                {
+                    // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                    var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                    // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                    var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 20 + j) + At(ref hiddenProjectionRow, 20 + j));
+                    var hiddenN = At(ref hiddenProjectionRow, 40 + j);
+                    // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                    var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 40 + j) + r * hiddenN);
+                    // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                    var h = n + z * (At(ref hPrevRow, j) - n);
+                    At(ref gatesRow, j) = r;
+                    At(ref gatesRow, 20 + j) = z;
+                    At(ref keptHiddenNRow, j) = hiddenN;
+                    At(ref gatesRow, 40 + j) = n;
+                    At(ref hNextRow, j) = h;
+                    At(ref tapsRow, j) = r;
+                    At(ref tapsRow, 20 + j) = z;
+                    At(ref tapsRow, 40 + j) = n;
+                    At(ref tapsRow, 60 + j) = h;
+                }
+            }
+
             // ---- the fused step of one stream (float32 weights) ----
 
             /// <summary>

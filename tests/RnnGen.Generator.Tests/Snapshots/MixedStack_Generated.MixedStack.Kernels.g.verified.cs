@@ -27518,6 +27518,176 @@ partial class MixedStack
             }
         }
 
+        /// <summary>GRU step for H = 24 for one row, as the forward kernel computes it, writing also r, z, n, h into taps at offsets 0, 24, 48, 72.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void GruForwardTaps_H24(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                GruForwardTaps_H24_Vector512(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                GruForwardTaps_H24_Vector256(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                GruForwardTaps_H24_Vector128(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+            }
+            else
+            {
+                GruForwardTaps_H24_Scalar(ref hPrev, ref gates, ref hiddenProjection, ref keptHiddenN, ref hNext, ref taps);
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void GruForwardTaps_H24_Vector512(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+        {
+            ref float hPrevRow = ref hPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptHiddenNRow = ref keptHiddenN;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 16; j += 16)
+            {
+                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(24 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(24 + j)));
+                var hiddenN = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j));
+                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + r * hiddenN);
+                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                var h = n + z * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref gatesRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref gatesRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(z, ref tapsRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(n, ref tapsRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(72 + j));
+            }
+            {
+                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(40)));
+                var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64));
+                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64)) + r * hiddenN);
+                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(16)) - n);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(40));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref tapsRow, (uint)(16));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref tapsRow, (uint)(40));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref tapsRow, (uint)(64));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(88));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void GruForwardTaps_H24_Vector256(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+        {
+            ref float hPrevRow = ref hPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptHiddenNRow = ref keptHiddenN;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 24; j += 8)
+            {
+                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(24 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(24 + j)));
+                var hiddenN = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j));
+                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + r * hiddenN);
+                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                var h = n + z * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref gatesRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref gatesRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(z, ref tapsRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(n, ref tapsRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(72 + j));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void GruForwardTaps_H24_Vector128(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+        {
+            ref float hPrevRow = ref hPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptHiddenNRow = ref keptHiddenN;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 24; j += 4)
+            {
+                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                var r = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                var z = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(24 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(24 + j)));
+                var hiddenN = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j));
+                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                var n = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + r * hiddenN);
+                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                var h = n + z * (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hPrevRow, (uint)(j)) - n);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref gatesRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(hiddenN, ref keptHiddenNRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref gatesRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(r, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(z, ref tapsRow, (uint)(24 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(n, ref tapsRow, (uint)(48 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(72 + j));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void GruForwardTaps_H24_Scalar(ref float hPrev, ref float gates, ref float hiddenProjection, ref float keptHiddenN, ref float hNext, ref float taps)
+        {
+            ref float hPrevRow = ref hPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptHiddenNRow = ref keptHiddenN;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 24; j++)
+            {
+                // r_t = σ(W_ir·x_t + b_ir + W_hr·h_{t−1} + b_hr)
+                var r = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                // z_t = σ(W_iz·x_t + b_iz + W_hz·h_{t−1} + b_hz)
+                var z = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 24 + j) + At(ref hiddenProjectionRow, 24 + j));
+                var hiddenN = At(ref hiddenProjectionRow, 48 + j);
+                // n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_{t−1} + b_hn))
+                var n = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 48 + j) + r * hiddenN);
+                // h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} = n_t + z_t ⊙ (h_{t−1} − n_t)
+                var h = n + z * (At(ref hPrevRow, j) - n);
+                At(ref gatesRow, j) = r;
+                At(ref gatesRow, 24 + j) = z;
+                At(ref keptHiddenNRow, j) = hiddenN;
+                At(ref gatesRow, 48 + j) = n;
+                At(ref hNextRow, j) = h;
+                At(ref tapsRow, j) = r;
+                At(ref tapsRow, 24 + j) = z;
+                At(ref tapsRow, 48 + j) = n;
+                At(ref tapsRow, 72 + j) = h;
+            }
+        }
+
         // ---- LSTM cell, H = 19 ----
 
         /// <summary>LSTM step for H = 19: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
@@ -28338,6 +28508,457 @@ partial class MixedStack
             }
         }
 
+        /// <summary>LSTM step for H = 19 for one row, as the forward kernel computes it, writing also i, f, g, c, o, tanhC, h into taps at offsets 0, 19, 38, 57, 76, 95, 114.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void LstmForwardTaps_H19(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                LstmForwardTaps_H19_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                LstmForwardTaps_H19_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                LstmForwardTaps_H19_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+            }
+            else
+            {
+                LstmForwardTaps_H19_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void LstmForwardTaps_H19_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+        {
+            ref float cPrevRow = ref cPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptTanhCRow = ref keptTanhC;
+            ref float hNextRow = ref hNext;
+            ref float cNextRow = ref cNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 16; j += 16)
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(19 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(19 + j)));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(38 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(38 + j)));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(57 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(57 + j)));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref tapsRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref tapsRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref tapsRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref tapsRow, (uint)(76 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref tapsRow, (uint)(95 + j));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(114 + j));
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 16) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 16) = i;
+                At(ref gatesRow, 35) = f;
+                At(ref gatesRow, 54) = g;
+                At(ref gatesRow, 73) = o;
+                At(ref keptTanhCRow, 16) = tanhC;
+                At(ref hNextRow, 16) = h;
+                At(ref cNextRow, 16) = c;
+                At(ref tapsRow, 16) = i;
+                At(ref tapsRow, 35) = f;
+                At(ref tapsRow, 54) = g;
+                At(ref tapsRow, 73) = c;
+                At(ref tapsRow, 92) = o;
+                At(ref tapsRow, 111) = tanhC;
+                At(ref tapsRow, 130) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 17) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 17) = i;
+                At(ref gatesRow, 36) = f;
+                At(ref gatesRow, 55) = g;
+                At(ref gatesRow, 74) = o;
+                At(ref keptTanhCRow, 17) = tanhC;
+                At(ref hNextRow, 17) = h;
+                At(ref cNextRow, 17) = c;
+                At(ref tapsRow, 17) = i;
+                At(ref tapsRow, 36) = f;
+                At(ref tapsRow, 55) = g;
+                At(ref tapsRow, 74) = c;
+                At(ref tapsRow, 93) = o;
+                At(ref tapsRow, 112) = tanhC;
+                At(ref tapsRow, 131) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 18) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 18) = i;
+                At(ref gatesRow, 37) = f;
+                At(ref gatesRow, 56) = g;
+                At(ref gatesRow, 75) = o;
+                At(ref keptTanhCRow, 18) = tanhC;
+                At(ref hNextRow, 18) = h;
+                At(ref cNextRow, 18) = c;
+                At(ref tapsRow, 18) = i;
+                At(ref tapsRow, 37) = f;
+                At(ref tapsRow, 56) = g;
+                At(ref tapsRow, 75) = c;
+                At(ref tapsRow, 94) = o;
+                At(ref tapsRow, 113) = tanhC;
+                At(ref tapsRow, 132) = h;
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void LstmForwardTaps_H19_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+        {
+            ref float cPrevRow = ref cPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptTanhCRow = ref keptTanhC;
+            ref float hNextRow = ref hNext;
+            ref float cNextRow = ref cNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 16; j += 8)
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(19 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(19 + j)));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(38 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(38 + j)));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(57 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(57 + j)));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref tapsRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref tapsRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref tapsRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref tapsRow, (uint)(76 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref tapsRow, (uint)(95 + j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(114 + j));
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 16) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 16) = i;
+                At(ref gatesRow, 35) = f;
+                At(ref gatesRow, 54) = g;
+                At(ref gatesRow, 73) = o;
+                At(ref keptTanhCRow, 16) = tanhC;
+                At(ref hNextRow, 16) = h;
+                At(ref cNextRow, 16) = c;
+                At(ref tapsRow, 16) = i;
+                At(ref tapsRow, 35) = f;
+                At(ref tapsRow, 54) = g;
+                At(ref tapsRow, 73) = c;
+                At(ref tapsRow, 92) = o;
+                At(ref tapsRow, 111) = tanhC;
+                At(ref tapsRow, 130) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 17) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 17) = i;
+                At(ref gatesRow, 36) = f;
+                At(ref gatesRow, 55) = g;
+                At(ref gatesRow, 74) = o;
+                At(ref keptTanhCRow, 17) = tanhC;
+                At(ref hNextRow, 17) = h;
+                At(ref cNextRow, 17) = c;
+                At(ref tapsRow, 17) = i;
+                At(ref tapsRow, 36) = f;
+                At(ref tapsRow, 55) = g;
+                At(ref tapsRow, 74) = c;
+                At(ref tapsRow, 93) = o;
+                At(ref tapsRow, 112) = tanhC;
+                At(ref tapsRow, 131) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 18) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 18) = i;
+                At(ref gatesRow, 37) = f;
+                At(ref gatesRow, 56) = g;
+                At(ref gatesRow, 75) = o;
+                At(ref keptTanhCRow, 18) = tanhC;
+                At(ref hNextRow, 18) = h;
+                At(ref cNextRow, 18) = c;
+                At(ref tapsRow, 18) = i;
+                At(ref tapsRow, 37) = f;
+                At(ref tapsRow, 56) = g;
+                At(ref tapsRow, 75) = c;
+                At(ref tapsRow, 94) = o;
+                At(ref tapsRow, 113) = tanhC;
+                At(ref tapsRow, 132) = h;
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void LstmForwardTaps_H19_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+        {
+            ref float cPrevRow = ref cPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptTanhCRow = ref keptTanhC;
+            ref float hNextRow = ref hNext;
+            ref float cNextRow = ref cNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 16; j += 4)
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(19 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(19 + j)));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(38 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(38 + j)));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(57 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(57 + j)));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref tapsRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref tapsRow, (uint)(19 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref tapsRow, (uint)(38 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref tapsRow, (uint)(57 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref tapsRow, (uint)(76 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref tapsRow, (uint)(95 + j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(114 + j));
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16) + At(ref hiddenProjectionRow, 16));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 35) + At(ref hiddenProjectionRow, 35));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 54) + At(ref hiddenProjectionRow, 54));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 73) + At(ref hiddenProjectionRow, 73));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 16) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 16) = i;
+                At(ref gatesRow, 35) = f;
+                At(ref gatesRow, 54) = g;
+                At(ref gatesRow, 73) = o;
+                At(ref keptTanhCRow, 16) = tanhC;
+                At(ref hNextRow, 16) = h;
+                At(ref cNextRow, 16) = c;
+                At(ref tapsRow, 16) = i;
+                At(ref tapsRow, 35) = f;
+                At(ref tapsRow, 54) = g;
+                At(ref tapsRow, 73) = c;
+                At(ref tapsRow, 92) = o;
+                At(ref tapsRow, 111) = tanhC;
+                At(ref tapsRow, 130) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 17) + At(ref hiddenProjectionRow, 17));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 36) + At(ref hiddenProjectionRow, 36));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 55) + At(ref hiddenProjectionRow, 55));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 74) + At(ref hiddenProjectionRow, 74));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 17) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 17) = i;
+                At(ref gatesRow, 36) = f;
+                At(ref gatesRow, 55) = g;
+                At(ref gatesRow, 74) = o;
+                At(ref keptTanhCRow, 17) = tanhC;
+                At(ref hNextRow, 17) = h;
+                At(ref cNextRow, 17) = c;
+                At(ref tapsRow, 17) = i;
+                At(ref tapsRow, 36) = f;
+                At(ref tapsRow, 55) = g;
+                At(ref tapsRow, 74) = c;
+                At(ref tapsRow, 93) = o;
+                At(ref tapsRow, 112) = tanhC;
+                At(ref tapsRow, 131) = h;
+            }
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 18) + At(ref hiddenProjectionRow, 18));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 37) + At(ref hiddenProjectionRow, 37));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 56) + At(ref hiddenProjectionRow, 56));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 75) + At(ref hiddenProjectionRow, 75));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, 18) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, 18) = i;
+                At(ref gatesRow, 37) = f;
+                At(ref gatesRow, 56) = g;
+                At(ref gatesRow, 75) = o;
+                At(ref keptTanhCRow, 18) = tanhC;
+                At(ref hNextRow, 18) = h;
+                At(ref cNextRow, 18) = c;
+                At(ref tapsRow, 18) = i;
+                At(ref tapsRow, 37) = f;
+                At(ref tapsRow, 56) = g;
+                At(ref tapsRow, 75) = c;
+                At(ref tapsRow, 94) = o;
+                At(ref tapsRow, 113) = tanhC;
+                At(ref tapsRow, 132) = h;
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void LstmForwardTaps_H19_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+        {
+            ref float cPrevRow = ref cPrev;
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float keptTanhCRow = ref keptTanhC;
+            ref float hNextRow = ref hNext;
+            ref float cNextRow = ref cNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 19; j++)
+            {
+                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 19 + j) + At(ref hiddenProjectionRow, 19 + j));
+                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 38 + j) + At(ref hiddenProjectionRow, 38 + j));
+                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 57 + j) + At(ref hiddenProjectionRow, 57 + j));
+                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                var c = f * At(ref cPrevRow, j) + i * g;
+                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                // h_t = o_t ⊙ tanh(c_t)
+                var h = o * tanhC;
+                At(ref gatesRow, j) = i;
+                At(ref gatesRow, 19 + j) = f;
+                At(ref gatesRow, 38 + j) = g;
+                At(ref gatesRow, 57 + j) = o;
+                At(ref keptTanhCRow, j) = tanhC;
+                At(ref hNextRow, j) = h;
+                At(ref cNextRow, j) = c;
+                At(ref tapsRow, j) = i;
+                At(ref tapsRow, 19 + j) = f;
+                At(ref tapsRow, 38 + j) = g;
+                At(ref tapsRow, 57 + j) = c;
+                At(ref tapsRow, 76 + j) = o;
+                At(ref tapsRow, 95 + j) = tanhC;
+                At(ref tapsRow, 114 + j) = h;
+            }
+        }
+
         // ---- RNN-ReLU cell, H = 8 ----
 
         /// <summary>RNN-ReLU step for H = 8: h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh). Stores the new state and the values kept for the backward pass.</summary>
@@ -28531,6 +29152,91 @@ partial class MixedStack
                     At(ref dARow, j) = dhPre;
                     At(ref dhNextRow, j) = 0f;
                 }
+            }
+        }
+
+        /// <summary>RNN-ReLU step for H = 8 for one row, as the forward kernel computes it, writing also h into taps at offsets 0.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static void RnnReluForwardTaps_H8(ref float gates, ref float hiddenProjection, ref float hNext, ref float taps)
+        {
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                RnnReluForwardTaps_H8_Vector512(ref gates, ref hiddenProjection, ref hNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                RnnReluForwardTaps_H8_Vector256(ref gates, ref hiddenProjection, ref hNext, ref taps);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                RnnReluForwardTaps_H8_Vector128(ref gates, ref hiddenProjection, ref hNext, ref taps);
+            }
+            else
+            {
+                RnnReluForwardTaps_H8_Scalar(ref gates, ref hiddenProjection, ref hNext, ref taps);
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void RnnReluForwardTaps_H8_Vector512(ref float gates, ref float hiddenProjection, ref float hNext, ref float taps)
+        {
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            {
+                // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(0)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(0)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(0));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(0));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void RnnReluForwardTaps_H8_Vector256(ref float gates, ref float hiddenProjection, ref float hNext, ref float taps)
+        {
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 8; j += 8)
+            {
+                // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(j));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void RnnReluForwardTaps_H8_Vector128(ref float gates, ref float hiddenProjection, ref float hNext, ref float taps)
+        {
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 8; j += 4)
+            {
+                // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                var h = global::RnnGen.Numerics.Activations.Relu(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(j));
+            }
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void RnnReluForwardTaps_H8_Scalar(ref float gates, ref float hiddenProjection, ref float hNext, ref float taps)
+        {
+            ref float gatesRow = ref gates;
+            ref float hiddenProjectionRow = ref hiddenProjection;
+            ref float hNextRow = ref hNext;
+            ref float tapsRow = ref taps;
+            for (int j = 0; j < 8; j++)
+            {
+                // h_t = relu(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
+                var h = global::RnnGen.Numerics.Activations.Relu(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
+                At(ref hNextRow, j) = h;
+                At(ref tapsRow, j) = h;
             }
         }
 

@@ -1,0 +1,143 @@
+using System.Linq;
+using RnnGen.Generator.Planning;
+
+namespace RnnGen.Generator.Emission;
+
+/// <summary>
+/// Taps (docs/taps.md): Step and Process overloads that also write, per step, every layer's named cell
+/// values and states into a caller's buffer, through their own cell kernels, so the members without
+/// taps are unchanged.
+/// </summary>
+internal static partial class ModelEmitter
+{
+    /// <summary>Where a layer's taps start in a step's tap vector: after every layer below it.</summary>
+    private static int LayerTapBase(ModelPlan plan, StagePlan stage) =>
+        plan.Stages.Take(stage.Index).Sum(s => CellKernelEmitter.Taps(s.Schedule).Sum(t => t.Width));
+
+    /// <summary>Floats of one step's taps.</summary>
+    private static int TapSize(ModelPlan plan) => plan.Stages.Sum(s => CellKernelEmitter.Taps(s.Schedule).Sum(t => t.Width));
+
+    /// <summary>"ref taps" shifted to a layer's part.</summary>
+    private static string TapsAt(ModelPlan plan, StagePlan stage) =>
+        LayerTapBase(plan, stage) == 0 ? "ref taps" : $"ref Kernels.At(ref taps, {Code.Int(LayerTapBase(plan, stage))})";
+
+    /// <summary>The taps of a layer's states that no kernel writes (a projected h): copied from the state after the step.</summary>
+    private static void EmitStateTaps(IndentedWriter w, ModelPlan plan, StagePlan stage)
+    {
+        foreach (var tap in CellKernelEmitter.Taps(stage.Schedule).Where(t => t.Node < 0))
+        {
+            int at = LayerTapBase(plan, stage) + tap.Offset;
+            w.Line($"// tap {tap.Name}: the new state");
+            w.Line($"{Sys}Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan({U("s", "Layout." + stage.States[tap.State].Step.Name)}, {Code.Int(tap.Width)})" +
+                $".CopyTo({Sys}Runtime.InteropServices.MemoryMarshal.CreateSpan({(at == 0 ? "ref taps" : $"ref Kernels.At(ref taps, {Code.Int(at)})")}, {Code.Int(tap.Width)}));");
+        }
+    }
+
+    private static void EmitTapMembers(IndentedWriter w, ModelPlan plan)
+    {
+        bool tokens = plan.Spec.Input.IsEmbedding;
+        string inputParam = tokens ? "int token" : $"{Sys}ReadOnlySpan<float> input";
+        string inputsParam = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
+        int size = TapSize(plan);
+
+        w.Line($"/// <summary>Floats of one step's taps: every layer's named cell values and states (see <see cref=\"Taps\"/>): {Code.Int(size)}.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public const int TapSize = {Code.Int(size)};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// What a step's taps hold, in order: for each layer, each value its cell names (an LSTM's gates i, f,");
+        w.Line("/// g, o, its c, tanh(c) and h; a GRU's r, z, n and h) and any state not among them, with its offset and");
+        w.Line($"/// width in the <see cref=\"TapSize\"/> floats <see cref=\"Step(State, {(tokens ? "int" : $"{Sys}ReadOnlySpan{{float}}")}, {Sys}Span{{float}}, {Sys}Span{{float}})\"/> writes per step.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.OpenExpression($"public static {Sys}Collections.Generic.IReadOnlyList<{Rt}TapInfo> Taps {{ get; }} = new {Rt}TapInfo[]"))
+        {
+            foreach (var stage in plan.Stages)
+            {
+                int layerBase = LayerTapBase(plan, stage);
+                foreach (var tap in CellKernelEmitter.Taps(stage.Schedule))
+                {
+                    w.Line($"new {Rt}TapInfo({Code.Int(stage.Index)}, \"{tap.Name}\", {Code.Int(layerBase + tap.Offset)}, {Code.Int(tap.Width)}, {Code.Int(tap.State)}),");
+                }
+            }
+        }
+
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Line($"int {Rt}ITappedModel.TapSize => TapSize;");
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Line($"{Sys}Collections.Generic.IReadOnlyList<{Rt}TapInfo> {Rt}ITappedModel.Taps => Taps;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Step, and also every layer's named cell values and states at this step in <paramref name=\"taps\"/> (see");
+        w.Line("/// <see cref=\"Taps\"/>). The output and the new state are bit for bit those of Step without taps, and the");
+        w.Line("/// taps are the values that step computes. Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>.</param>");
+        w.Line(tokens
+            ? "/// <param name=\"token\">The input token id, in 0 … InputSize − 1.</param>"
+            : "/// <param name=\"input\">The input features, InputSize floats.</param>");
+        w.Line("/// <param name=\"output\">Receives the OutputSize outputs of this step (before any softmax).</param>");
+        w.Line("/// <param name=\"taps\">Receives the TapSize values of this step.</param>");
+        w.Line(GeneratedCode);
+        using (w.Open($"public void Step(State state, {inputParam}, {Sys}Span<float> output, {Sys}Span<float> taps)"))
+        {
+            EmitStepChecks(w, tokens);
+            w.Line("if (taps.Length != TapSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"taps must hold TapSize = {{TapSize}} floats, but holds {{taps.Length}}.\", \"taps\");");
+            }
+
+            w.Line();
+            w.Line("EnsureInferenceWeights();");
+            w.Line($"StepTapped(state, {(tokens ? "token" : "input")}, output, ref {Sys}Runtime.InteropServices.MemoryMarshal.GetReference(taps));");
+            KeepAlive(w, "state", "this");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Process, and also each step's taps (see <see cref=\"Taps\"/>): TapSize floats per step, step after step.");
+        w.Line("/// Bit for bit one tapped Step per step; the arguments are checked once, and an invalid block throws before");
+        w.Line("/// any step, leaving the state unchanged. Allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"state\">The stream's state, from <see cref=\"NewState\"/>, updated in place.</param>");
+        w.Line(tokens
+            ? "/// <param name=\"tokens\">The block's token ids.</param>"
+            : "/// <param name=\"inputs\">The block's inputs, step after step: InputSize features per step.</param>");
+        w.Line("/// <param name=\"outputs\">Receives OutputSize outputs per step, step after step.</param>");
+        w.Line("/// <param name=\"taps\">Receives TapSize values per step, step after step.</param>");
+        w.Line(GeneratedCode);
+        using (w.Open($"public void Process(State state, {inputsParam}, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
+        {
+            EmitProcessChecks(w, tokens);
+            w.Line("if (taps.Length != (long)steps * TapSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"taps must hold TapSize = {{TapSize}} floats per step ({{(long)steps * TapSize}}), but holds {{taps.Length}}.\", \"taps\");");
+            }
+
+            w.Line();
+            w.Line("EnsureInferenceWeights();");
+            using (w.Open("for (int t = 0; t < steps; t++)"))
+            {
+                w.Line(tokens
+                    ? "StepTapped(state, tokens[t], outputs.Slice(t * OutputSize, OutputSize), ref taps[t * TapSize]);"
+                    : "StepTapped(state, inputs.Slice(t * InputSize, InputSize), outputs.Slice(t * OutputSize, OutputSize), ref taps[t * TapSize]);");
+            }
+
+            KeepAlive(w, "state", "this");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The tapped step after its checks: Step's work through the kernels that also write the taps.</summary>");
+        using (w.Open($"private void StepTapped(State state, {inputParam}, {Sys}Span<float> output, ref float taps)"))
+        {
+            EmitStepBody(w, plan, tapped: true);
+            KeepAlive(w, "state", "this");
+        }
+
+        w.Line();
+    }
+}
