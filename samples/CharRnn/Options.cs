@@ -42,6 +42,9 @@ public sealed class Options
 
     public bool Help { get; private set; }
 
+    /// <summary>Where to write the HTML report (loss curves, interpretable cells, gate saturation); <see langword="null"/> for none.</summary>
+    public string? Report { get; private set; }
+
     /// <summary>The recurrent cell: one of <see cref="Cells"/>.</summary>
     public string Cell { get; private set; } = "lstm";
 
@@ -84,6 +87,7 @@ public sealed class Options
                 case "--checkpoint": o.Checkpoint = value.Length > 0 ? value : throw new ArgumentException("--checkpoint needs a directory."); break;
                 case "--checkpoint-every": o.CheckpointEvery = Int(name, value, 1); break;
                 case "--threads": o.Threads = Math.Min(Int(name, value, 1), 64); break;
+                case "--report": o.Report = value.Length > 0 ? value : throw new ArgumentException("--report needs a file name."); break;
                 default: throw new ArgumentException($"Unknown option {name}.");
             }
         }

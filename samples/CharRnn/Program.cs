@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -41,6 +42,9 @@ public static class Program
           --checkpoint-every N  steps between checkpoints (default 25)
           --threads N         threads for training (default: the cores, at most 4; the results are
                               the same bits for every count)
+          --report FILE       write an HTML page: the loss curves, the validation text coloured by the
+                              cells that best track the position in the line, quotes, comments and
+                              indentation, and how often each gate saturates
         """;
 
     public static int Main(string[] args)
@@ -98,7 +102,7 @@ public static class Program
     }
 
     private static int Run<TModel, TState>(TModel model, string cell, Vocabulary vocabulary, string text, int split, int[] train, int[] validation, Options options, int embedding = 32)
-        where TModel : IRnnModel<int, int>, ITokenStreamingModel<TState>
+        where TModel : IRnnModel<int, int>, ITokenStreamingModel<TState>, ITokenTappedModel<TState>
         where TState : IRecurrentState
     {
         using var owner = model;
@@ -113,9 +117,10 @@ public static class Program
 
         long parameters = model.Parameters.Sum(p => (long)p.Value.Length);
         Console.WriteLine($"Model: Embedding 65×{embedding} → {cell} → Dense 65; {parameters:N0} parameters; batches of {CharLstm.BatchSize}×{CharLstm.SequenceLength} characters; {model.Threads} thread(s).");
+        var curve = new List<(int Step, double Train, double Valid)>();
         if (options.Steps > 0)
         {
-            if (!Train(model, train, validation, options))
+            if (!Train(model, train, validation, options, curve))
             {
                 return 1;
             }
@@ -143,6 +148,11 @@ public static class Program
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Validation loss {float32Loss:F4} with float32 weights, {bfloat16Loss:F4} with bfloat16 weights ({100 * ((bfloat16Loss / float32Loss) - 1):+0.00;-0.00;0.00}%), {int8Loss:F4} with int8 weights ({100 * ((int8Loss / float32Loss) - 1):+0.00;-0.00;0.00}%)."));
 
+        if (options.Report is not null)
+        {
+            WriteReport<TModel, TState>(model, $"{cell}: character model", $"Embedding 65×{embedding} → {cell} → Dense 65, {parameters:N0} parameters, trained on {Path.GetFileName(options.Data ?? "RnnGen's runtime sources")}; validation loss {float32Loss:F4} nats per character.", curve, text[split..], validation, options.Report);
+        }
+
         string prime = options.Prime ?? text.Substring(split, Math.Min(40, text.Length - split));
         Console.WriteLine();
         Console.WriteLine($"Sample ({options.Length} characters, temperature {options.Temperature.ToString(CultureInfo.InvariantCulture)}):");
@@ -152,8 +162,36 @@ public static class Program
         return 0;
     }
 
-    /// <summary>Trains with Adam and clipping; returns false when training diverged (the message is written).</summary>
-    private static bool Train<TModel>(TModel model, int[] train, int[] validation, Options options)
+    /// <summary>
+    /// Runs the model over up to 3,000 characters of validation text with taps, and writes the report:
+    /// the loss curves, the cells that best track simple features of the text, and the gates' saturation.
+    /// </summary>
+    private static void WriteReport<TModel, TState>(TModel model, string title, string summary, List<(int Step, double Train, double Valid)> curve, string validationText, int[] validation, string path)
+        where TModel : IRnnModel<int, int>, ITokenStreamingModel<TState>, ITokenTappedModel<TState>
+        where TState : IRecurrentState
+    {
+        int n = Math.Min(3000, validation.Length);
+        var taps = new float[n * model.TapSize];
+        using (TState state = model.NewState())
+        {
+            model.Process(state, validation.AsSpan(0, n), new float[n * model.OutputSize], taps);
+        }
+
+        // Carriage returns are not shown; other control characters would not be valid in the page.
+        string passage = new(validationText.AsSpan(0, n).ToArray().Select(c => c == '\r' ? ' ' : c < ' ' && c != '\n' && c != '\t' ? '·' : c).ToArray());
+        string html = Report.Html(new ReportInput(title, summary, curve, passage, taps, model.Taps));
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        File.WriteAllText(path, html);
+        Console.WriteLine($"Wrote the report to {path}.");
+    }
+
+    /// <summary>Trains with Adam and clipping; returns false when training diverged (the message is written). Each log line's losses go into <paramref name="curve"/>.</summary>
+    private static bool Train<TModel>(TModel model, int[] train, int[] validation, Options options, List<(int Step, double Train, double Valid)> curve)
         where TModel : IRnnModel<int, int>
     {
         const int b = CharLstm.BatchSize, t = CharLstm.SequenceLength;
@@ -239,6 +277,7 @@ public static class Program
                     double seconds = watch.Elapsed.TotalSeconds;
                     double validationLoss = Evaluate(model, validation);
                     progress.WriteLine($"{step,6}   {lossSum / lossCount,10:F4}   {validationLoss,10:F4}   {(step - first + 1) * (double)b * t / seconds,8:N0}   {seconds,6:F1}s");
+                    curve.Add((step, lossSum / lossCount, validationLoss));
                     lossSum = 0;
                     lossCount = 0;
                 }

@@ -1,0 +1,64 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Xml;
+using System.Xml.Linq;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RnnGen.Samples.Tests;
+
+/// <summary>
+/// CharRnn's report as a user gets it: one self-contained page (nothing fetched, no script) that is also
+/// well-formed XML, with the loss curves of the run, the four interpretable-cell panels and one saturation
+/// chart per gate and layer.
+/// </summary>
+public sealed class ReportTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rnngen-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void CharRnnReport_IsOneSelfContainedPage_WithItsCurvesCellsAndGates()
+    {
+        string report = Path.Combine(_directory, "report.html");
+        var (exitCode, text) = SampleProcess.Run("CharRnn",
+        [
+            "--steps", "30", "--log-every", "10", "--threads", "1", "--length", "0",
+            "--out", Path.Combine(_directory, "charrnn.safetensors"), "--report", report,
+        ]);
+        output.WriteLine(text);
+        Assert.Equal(0, exitCode);
+        string html = File.ReadAllText(report);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+
+        // Well-formed, and nothing to fetch or run: no script, no link, no src or href, no url() in styles.
+        var page = XDocument.Load(XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore }));
+        var all = page.Descendants().ToList();
+        Assert.DoesNotContain(all, e => e.Name.LocalName is "script" or "link" or "iframe" or "img" or "object");
+        Assert.DoesNotContain(all.SelectMany(e => e.Attributes()), a => a.Name.LocalName is "src" or "href");
+        Assert.DoesNotContain("url(", html, StringComparison.Ordinal);
+        Assert.Equal(["http://www.w3.org/2000/svg"], all.SelectMany(e => e.Attributes()).Where(a => a.IsNamespaceDeclaration).Select(a => a.Value).Distinct());
+
+        XElement Section(string id) => all.Single(e => e.Name.LocalName == "section" && (string?)e.Attribute("id") == id);
+
+        // The loss: one point per log line (steps 10, 20, 30), for training and for validation.
+        var lines = Section("loss").Descendants().Where(e => e.Name.LocalName == "polyline").ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Equal(3, ((string)l.Attribute("points")!).Split(' ').Length));
+
+        // Four features, each with its unit's correlation and the first 700 characters coloured one by one.
+        var cells = Section("cells");
+        var headings = cells.Elements().Where(e => e.Name.LocalName == "h3").Select(e => e.Value).ToList();
+        Assert.Equal(4, headings.Count);
+        Assert.All(headings, h => Assert.Matches(@"^[a-z ]+: layer [01], unit \d+ of (c|h), r = [+−]\d\.\d\d$", h));
+        Assert.All(cells.Elements().Where(e => e.Name.LocalName == "pre"), pre => Assert.InRange(pre.Elements().Count(), 500, 700));
+
+        // LSTM 128 ×2: the sigmoid gates i, f and o of each layer, one dot per unit.
+        var charts = Section("saturation").Descendants().Where(e => e.Name.LocalName == "svg").ToList();
+        Assert.Equal(6, charts.Count);
+        Assert.All(charts, c => Assert.Equal(128, c.Elements().Count(e => e.Name.LocalName == "circle")));
+        Assert.Equal(["i", "f", "o", "i", "f", "o"], charts.Select(c => c.Elements().First(e => e.Name.LocalName == "text").Value));
+    }
+}
