@@ -115,6 +115,12 @@ internal static class Report
         var features = CellFeatures.Of(input.Passage).ToDictionary(f => f.Name, f => f.Values);
         foreach (var (name, layer, tap, unit, r) in BestCells(input))
         {
+            if (features[name].All(v => v == features[name][0]))
+            {
+                html.Append(Invariant($"<h3>{Escape(name)}: not in this text</h3>\n<p class=\"note\">The feature does not change over the passage, so no unit can track it.</p>\n"));
+                continue;
+            }
+
             html.Append(Invariant($"<h3>{Escape(name)}: layer {layer}, unit {unit} of {Escape(tap.Name)}, r = {r:+0.00;−0.00}</h3>\n"));
             double low = double.MaxValue, high = double.MinValue;
             for (int t = 0; t < input.Passage.Length; t++)
