@@ -39,6 +39,7 @@ public static class Program
                           at any point (even killed) continues exactly where it was (same options)
           --checkpoint-every N  batches between checkpoints (default 50; also at the end of every epoch)
           --threads N     threads per model (default: the cores, at most 2; the results are the same bits)
+          --report FILE   write an HTML page of the decoder's attention (letters × phonemes) on 8 held-out words
         """;
 
     private const int B = PhonemeDecoder.BatchSize, Ts = SpellingEncoder.SequenceLength, Tp = PhonemeDecoder.SequenceLength;
@@ -50,7 +51,7 @@ public static class Program
         string? data = null;
         int epochs = 15, beamWidth = 5, testCount = 2000, watchCount = 1000, seed = 1;
         double minutes = 30, lengthPenalty = 1;
-        string? save = null, load = null, checkpointDirectory = null;
+        string? save = null, load = null, checkpointDirectory = null, report = null;
         int checkpointEvery = 50;
         int? threadCount = null;
         float lr = 0.002f;
@@ -82,6 +83,7 @@ public static class Program
                     case "--checkpoint": checkpointDirectory = value; break;
                     case "--checkpoint-every": checkpointEvery = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--threads": threadCount = Math.Clamp(int.Parse(value, CultureInfo.InvariantCulture), 1, 64); break;
+                    case "--report": report = value.Length > 0 ? value : throw new ArgumentException("--report needs a file name."); break;
                     default: throw new ArgumentException($"Unknown option {name}.");
                 }
             }
@@ -308,6 +310,21 @@ public static class Program
             Console.WriteLine($"  {word,-14} {predicted,-28} (dictionary: {reference})");
         }
 
+        if (report is not null)
+        {
+            var maps = AttentionMaps(encoder, decoder, test.Take(8).ToList());
+            string summary = $"Letters → LSTM {Hidden} forwards and backwards → attention → phonemes; held-out words ({test.Count:N0}): greedy WER {greedy.Wer:P1}, beam search WER {beam.Wer:P1}.";
+            string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(report));
+            if (directory is not null)
+            {
+                System.IO.Directory.CreateDirectory(directory);
+            }
+
+            System.IO.File.WriteAllText(report, AttentionReport.Html("Grapheme-to-phoneme attention", summary, maps));
+            Console.WriteLine();
+            Console.WriteLine($"Wrote the attention maps of {maps.Count} held-out words to {report}.");
+        }
+
         return 0;
     }
 
@@ -341,6 +358,37 @@ public static class Program
         }
 
         return total / rows;
+    }
+
+    /// <summary>
+    /// The decoder's attention over each word's letters at each phoneme of its first pronunciation (teacher
+    /// forced, as the loss is measured), from one forward pass of the three models over the words.
+    /// </summary>
+    private static List<AttentionMap> AttentionMaps(Encoder encoder, PhonemeDecoder decoder, List<Entry> words)
+    {
+        var batch = new Batch();
+        batch.Fill(words, [.. Enumerable.Range(0, words.Count)], 0);
+        encoder.Encode(batch, decoder, training: false);
+        decoder.Forward(batch.DecoderInputs, batch.DecoderLengths, new float[B * Tp * PhonemeDecoder.OutputSize]);
+        var maps = new List<AttentionMap>();
+        for (int b = 0; b < Math.Min(words.Count, B); b++)
+        {
+            int rows = batch.DecoderLengths[b], columns = batch.LetterLengths[b];
+            var weights = new float[rows, columns];
+            for (int t = 0; t < rows; t++)
+            {
+                var row = decoder.AttentionWeights(b, t);
+                for (int j = 0; j < columns; j++)
+                {
+                    weights[t, j] = row[j];
+                }
+            }
+
+            string[] phonemes = [.. words[b].Pronunciations[0].Select(p => Pronunciations.Phonemes[p - 1]), "·"];
+            maps.Add(new AttentionMap(words[b].Word, phonemes, weights));
+        }
+
+        return maps;
     }
 
     /// <summary>Word error rate, phoneme error rate (edit distance to the closest pronunciation), and predictions.</summary>

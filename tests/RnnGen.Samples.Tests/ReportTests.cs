@@ -61,4 +61,44 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         Assert.All(charts, c => Assert.Equal(128, c.Elements().Count(e => e.Name.LocalName == "circle")));
         Assert.Equal(["i", "f", "o", "i", "f", "o"], charts.Select(c => c.Elements().First(e => e.Name.LocalName == "text").Value));
     }
+
+    /// <summary>Seq2Seq's attention maps: eight held-out words, one cell per letter and phoneme, each row of weights summing to 1.</summary>
+    [Fact]
+    public void Seq2SeqReport_MapsTheAttentionOfEightWords()
+    {
+        // 1,300 words of the shipped dictionary: 1,100 to train on, 100 watched, 100 tested; one epoch.
+        string data = SampleProcess.DictionaryLines(Path.Combine(_directory, "words.txt"), 1400);
+        string report = Path.Combine(_directory, "attention.html");
+        var (exitCode, text) = SampleProcess.Run("Seq2Seq", ["--data", data, "--epochs", "1", "--threads", "1", "--test", "100", "--watch", "100", "--beam", "2", "--report", report]);
+        output.WriteLine(text);
+        Assert.Equal(0, exitCode);
+        string html = File.ReadAllText(report);
+        var page = XDocument.Load(XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore }));
+        var all = page.Descendants().ToList();
+        Assert.DoesNotContain(all, e => e.Name.LocalName is "script" or "link" or "iframe" or "img" or "object");
+        Assert.DoesNotContain(all.SelectMany(e => e.Attributes()), a => a.Name.LocalName is "src" or "href");
+
+        var maps = all.Where(e => e.Name.LocalName == "svg").ToList();
+        Assert.Equal(8, maps.Count);
+        foreach (var map in maps)
+        {
+            // The word across the top, a label per letter and per phoneme; the last phoneme row is the end marker.
+            var labels = map.Elements().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToList();
+            string word = labels[0];
+            var rects = map.Elements().Where(e => e.Name.LocalName == "rect").ToList();
+            Assert.Equal(0, rects.Count % word.Length);
+            int rows = rects.Count / word.Length;
+            Assert.Equal("·", labels[^1]);
+            Assert.Equal(1 + word.Length + rows, labels.Count);
+            for (int i = 0; i < rows; i++)
+            {
+                double sum = rects.Skip(i * word.Length).Take(word.Length).Sum(r =>
+                {
+                    string fill = (string)r.Attribute("fill")!;
+                    return double.Parse(fill[(fill.LastIndexOf(',') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+                });
+                Assert.InRange(sum, 0.99, 1.01);
+            }
+        }
+    }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using System.Threading;
 using Xunit;
@@ -38,17 +37,7 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output) : IDisposable
     public void Seq2Seq_KilledAtRandomPoints_ResumesToTheUninterruptedRun()
     {
         // 1,300 words of the shipped dictionary: 1,100 to train on (18 batches an epoch), 100 watched, 100 tested.
-        string data = Path.Combine(_directory, "words.txt");
-        using (var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(RepositoryRoot(), "samples", "Seq2Seq", "data", "cmudict-sample.txt.gz")), CompressionMode.Decompress)))
-        {
-            var lines = new List<string>();
-            for (string? line = reader.ReadLine(); line is not null && lines.Count < 1400; line = reader.ReadLine())
-            {
-                lines.Add(line);
-            }
-
-            File.WriteAllLines(data, lines);
-        }
+        string data = SampleProcess.DictionaryLines(Path.Combine(_directory, "words.txt"), 1400);
 
         string[] Arguments(string directory) =>
         [

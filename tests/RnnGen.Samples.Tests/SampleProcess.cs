@@ -50,6 +50,20 @@ internal static class SampleProcess
         }
     }
 
+    /// <summary>Writes the first <paramref name="count"/> lines of Seq2Seq's shipped dictionary to <paramref name="path"/> and returns the path.</summary>
+    public static string DictionaryLines(string path, int count)
+    {
+        using var reader = new StreamReader(new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(RepositoryRoot(), "samples", "Seq2Seq", "data", "cmudict-sample.txt.gz")), System.IO.Compression.CompressionMode.Decompress));
+        var lines = new List<string>();
+        for (string? line = reader.ReadLine(); line is not null && lines.Count < count; line = reader.ReadLine())
+        {
+            lines.Add(line);
+        }
+
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
     /// <summary>The checkout's root: the first directory above the tests' output that holds RnnGen.sln.</summary>
     public static string RepositoryRoot()
     {
