@@ -24,13 +24,14 @@ public static class Program
           --epochs N      passes over the training set (default 6)
           --lr X          Adam learning rate (default 0.005)
           --seed N        seed for data, initialisation and shuffling (default 1)
+          --report FILE   write an HTML page: held-out sentences, each word coloured by P(positive) after it
         """;
 
     private const int T = LastStepClassifier.SequenceLength, B = LastStepClassifier.BatchSize;
 
     public static int Main(string[] args)
     {
-        string? data = null;
+        string? data = null, report = null;
         int epochs = 6, seed = 1;
         float lr = 0.005f;
         try
@@ -51,6 +52,7 @@ public static class Program
                     case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--lr": lr = float.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--report": report = value.Length > 0 ? value : throw new ArgumentException("--report needs a file name."); break;
                     default: throw new ArgumentException($"Unknown option {name}.");
                 }
             }
@@ -132,6 +134,15 @@ public static class Program
         foreach (string example in examples)
         {
             Stream(last, words, example);
+        }
+
+        if (report is not null)
+        {
+            // Six held-out sentences with a connective ("but", "although") and six without.
+            var shown = test.Where(x => x.HasContrast).Take(6).Concat(test.Where(x => !x.HasContrast).Take(6)).ToList();
+            WriteReport(last, words, shown, report);
+            Console.WriteLine();
+            Console.WriteLine($"Wrote {shown.Count} held-out sentences coloured by confidence to {report}.");
         }
 
         return 0;
@@ -217,6 +228,39 @@ public static class Program
         }
 
         return (right / (double)test.Count, contrast == 0 ? double.NaN : contrastRight / (double)contrast);
+    }
+
+    /// <summary>
+    /// The report: each sentence streamed word by word through the last-step model, each word coloured by
+    /// P(positive) after it (red) or P(negative) (blue), then the prediction, its confidence and the label.
+    /// </summary>
+    private static void WriteReport(LastStepClassifier model, WordIds words, List<Sentence> sentences, string path)
+    {
+        var html = SampleReports.ReportPage.Begin("Sentence classification: confidence word by word",
+            "LSTM 48 with a last-step readout, streamed one word at a time: each word is coloured by what the model would answer if the sentence ended there.",
+            ".sentence { margin: 0.6em 0; line-height: 1.9; }\n.sentence span { padding: 0.15em 0.2em; border-radius: 3px; }\n.wrong { outline: 2px solid #d62728; }\n");
+        html.Append("<section id=\"sentences\">\n<p class=\"note\">Red: P(positive) above ½; blue: below; the stronger the colour, the surer the model.</p>\n");
+        using var state = model.NewState();
+        var logits = new float[2];
+        foreach (var sentence in sentences)
+        {
+            state.Reset();
+            html.Append("<p class=\"sentence\">");
+            double positive = 0.5;
+            foreach (string word in sentence.Words.Take(LastStepClassifier.SequenceLength))
+            {
+                model.Step(state, words[word], logits);
+                positive = 1 / (1 + Math.Exp(logits[0] - logits[1]));
+                html.Append(SampleReports.ReportPage.Invariant($"<span style=\"background: {SampleReports.ReportPage.Shade((2 * positive) - 1)}\" title=\"P(positive) = {positive:F3}\">{SampleReports.ReportPage.Escape(word)}</span> "));
+            }
+
+            int predicted = positive > 0.5 ? 1 : 0;
+            string verdict = SampleReports.ReportPage.Invariant($"→ {(predicted == 1 ? "positive" : "negative")} ({Math.Max(positive, 1 - positive):P0}); the label is {(sentence.Label == 1 ? "positive" : "negative")}");
+            html.Append(predicted == sentence.Label ? $"<em>{verdict}</em>" : $"<em class=\"wrong\">{verdict}</em>").Append("</p>\n");
+        }
+
+        html.Append("</section>\n");
+        SampleReports.ReportPage.Write(html, path);
     }
 
     /// <summary>Feeds a sentence word by word; the output after each word classifies the sentence so far.</summary>

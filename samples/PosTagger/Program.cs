@@ -24,13 +24,14 @@ public static class Program
           --epochs N      passes over the training set (default 5)
           --lr X          Adam learning rate (default 0.005)
           --seed N        seed for data, initialisation and shuffling (default 1)
+          --report FILE   write an HTML page: held-out sentences tagged, each tag coloured by its probability
         """;
 
     private const int T = Tagger.SequenceLength, B = Tagger.BatchSize, Tags = Tagger.OutputSize;
 
     public static int Main(string[] args)
     {
-        string? data = null;
+        string? data = null, report = null;
         int epochs = 5, seed = 1;
         float lr = 0.005f;
         try
@@ -51,6 +52,7 @@ public static class Program
                     case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--lr": lr = float.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--report": report = value.Length > 0 ? value : throw new ArgumentException("--report needs a file name."); break;
                     default: throw new ArgumentException($"Unknown option {name}.");
                 }
             }
@@ -163,7 +165,64 @@ public static class Program
             Console.WriteLine("  " + string.Join(' ', sentence.Zip(tags, (w, t) => $"{w}/{Corpus.Tags[t]}")));
         }
 
+        if (report is not null)
+        {
+            var shown = test.Take(12).ToList();
+            WriteReport(tagger, words, shown, report);
+            Console.WriteLine();
+            Console.WriteLine($"Wrote {shown.Count} held-out sentences, tagged and coloured by confidence, to {report}.");
+        }
+
         return 0;
+    }
+
+    /// <summary>
+    /// The report: each word of each sentence with the tag the model gives it, shaded by that tag's
+    /// probability (softmax of the outputs); a wrong tag is outlined and the right one shown.
+    /// </summary>
+    private static void WriteReport(Tagger tagger, WordIds words, List<TaggedSentence> sentences, string path)
+    {
+        var html = SampleReports.ReportPage.Begin("Part-of-speech tags and their confidence",
+            $"Embedding → LSTM 64 → Dense {Tags} (UPOS tags), {sentences.Count} held-out sentences tagged with one batched Forward.",
+            ".sentence { display: flex; flex-wrap: wrap; gap: 0.3em; margin: 0.8em 0; }\n.word { display: inline-flex; flex-direction: column; align-items: center; padding: 0.2em 0.35em; border-radius: 3px; }\n.word small { font-size: 0.7em; }\n.wrong { outline: 2px solid #d62728; }\n");
+        html.Append("<section id=\"tags\">\n<p class=\"note\">Each word shows its predicted tag; the green is the model's probability for it (white: a guess, full green: certain). A red outline marks a wrong tag, with the right one after it.</p>\n");
+        var inputs = new int[B * T];
+        var lengths = new int[B];
+        var outputs = new float[B * T * Tags];
+        var probabilities = new float[Tags];
+        for (int start = 0; start < sentences.Count; start += B)
+        {
+            var order = Enumerable.Range(0, sentences.Count).ToArray();
+            Fill(sentences, order, start, words, inputs, lengths, new int[B * T]);
+            tagger.Forward(inputs, lengths, outputs);
+            for (int b = 0; b < B && start + b < sentences.Count; b++)
+            {
+                var sentence = sentences[start + b];
+                html.Append("<div class=\"sentence\">");
+                for (int t = 0; t < lengths[b]; t++)
+                {
+                    // Softmax of the step's outputs: exp(o − max) / Σ exp(o − max).
+                    var logits = outputs.AsSpan(((b * T) + t) * Tags, Tags);
+                    int tag = Sampling.Argmax(logits);
+                    double sum = 0;
+                    for (int k = 0; k < Tags; k++)
+                    {
+                        probabilities[k] = (float)Math.Exp(logits[k] - logits[tag]);
+                        sum += probabilities[k];
+                    }
+
+                    probabilities[tag] = (float)(1 / sum);
+                    bool right = tag == sentence.Tags[t];
+                    string label = right ? Corpus.Tags[tag] : $"{Corpus.Tags[tag]} (not {Corpus.Tags[sentence.Tags[t]]})";
+                    html.Append(SampleReports.ReportPage.Invariant($"<span class=\"word{(right ? "" : " wrong")}\" style=\"background: rgba(44, 160, 44, {probabilities[tag]:F2})\" title=\"P = {probabilities[tag]:F3}\">{SampleReports.ReportPage.Escape(sentence.Words[t])}<small>{SampleReports.ReportPage.Escape(label)}</small></span>"));
+                }
+
+                html.Append("</div>\n");
+            }
+        }
+
+        html.Append("</section>\n");
+        SampleReports.ReportPage.Write(html, path);
     }
 
     /// <summary>Batch entries [start, start + B) of the order, padded with entries of length 0.</summary>

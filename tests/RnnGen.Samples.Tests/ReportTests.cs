@@ -62,6 +62,55 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["i", "f", "o", "i", "f", "o"], charts.Select(c => c.Elements().First(e => e.Name.LocalName == "text").Value));
     }
 
+    /// <summary>The classifier's page: twelve held-out sentences, every word shaded by P(positive), and a verdict per sentence.</summary>
+    [Fact]
+    public void ClassifierReport_ShadesEveryWordOfTwelveSentences()
+    {
+        string report = Path.Combine(_directory, "classifier.html");
+        var (exitCode, text) = SampleProcess.Run("Classifier", ["--epochs", "1", "--report", report]);
+        output.WriteLine(text);
+        Assert.Equal(0, exitCode);
+        var all = SelfContained(report);
+        var sentences = all.Where(e => e.Name.LocalName == "p" && (string?)e.Attribute("class") == "sentence").ToList();
+        Assert.Equal(12, sentences.Count);
+        foreach (var sentence in sentences)
+        {
+            var words = sentence.Elements().Where(e => e.Name.LocalName == "span").ToList();
+            Assert.NotEmpty(words);
+            Assert.All(words, w => Assert.Matches(@"^P\(positive\) = [01]\.\d{3}$", (string)w.Attribute("title")!));
+            Assert.Matches("^→ (positive|negative) \\(\\d+ %\\); the label is (positive|negative)$", sentence.Elements().Single(e => e.Name.LocalName == "em").Value);
+        }
+    }
+
+    /// <summary>The tagger's page: twelve held-out sentences, every word with a tag and its probability.</summary>
+    [Fact]
+    public void PosTaggerReport_TagsEveryWordOfTwelveSentences()
+    {
+        string report = Path.Combine(_directory, "tagger.html");
+        var (exitCode, text) = SampleProcess.Run("PosTagger", ["--epochs", "1", "--report", report]);
+        output.WriteLine(text);
+        Assert.Equal(0, exitCode);
+        var all = SelfContained(report);
+        var sentences = all.Where(e => e.Name.LocalName == "div" && (string?)e.Attribute("class") == "sentence").ToList();
+        Assert.Equal(12, sentences.Count);
+        var words = sentences.SelectMany(s => s.Elements()).ToList();
+        Assert.All(words, w => Assert.Matches(@"^P = [01]\.\d{3}$", (string)w.Attribute("title")!));
+        Assert.All(words, w => Assert.Matches(@"^[A-Z]+( \(not [A-Z]+\))?$", w.Elements().Single().Value));
+    }
+
+    /// <summary>The page's elements, once it has been checked to be well-formed and to fetch and run nothing.</summary>
+    private static System.Collections.Generic.List<XElement> SelfContained(string path)
+    {
+        string html = File.ReadAllText(path);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        var page = XDocument.Load(XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore }));
+        var all = page.Descendants().ToList();
+        Assert.DoesNotContain(all, e => e.Name.LocalName is "script" or "link" or "iframe" or "img" or "object");
+        Assert.DoesNotContain(all.SelectMany(e => e.Attributes()), a => a.Name.LocalName is "src" or "href");
+        Assert.DoesNotContain("url(", html, StringComparison.Ordinal);
+        return all;
+    }
+
     /// <summary>Seq2Seq's attention maps: eight held-out words, one cell per letter and phoneme, each row of weights summing to 1.</summary>
     [Fact]
     public void Seq2SeqReport_MapsTheAttentionOfEightWords()
