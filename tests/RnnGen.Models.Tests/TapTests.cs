@@ -221,6 +221,49 @@ public sealed class TapTests
         Assert.Equal(before, state.Hidden(0).ToArray());
     }
 
+    /// <summary>
+    /// A stream batch's tapped Step: outputs and states those of the untapped stream-batch Step, and each stream's
+    /// taps those of the tapped one-stream Step, bit for bit; no allocation after the first call.
+    /// </summary>
+    [Fact]
+    public void StreamBatchTaps_AreEachStreamsTaps()
+    {
+        using var model = new TapLstm(seed: 5);
+        const int count = 3, steps = 4;
+        using var plain = model.NewStreams(count);
+        using var tapped = model.NewStreams(count);
+        var singles = Enumerable.Range(0, count).Select(_ => model.NewState()).ToArray();
+        float[] inputs = Inputs(steps * count * 3);
+        for (int t = 0; t < steps; t++)
+        {
+            var x = inputs.AsSpan(t * count * 3, count * 3);
+            var expected = new float[count * 2];
+            model.Step(plain, x, expected);
+            var outputs = new float[count * 2];
+            var taps = new float[count * TapLstm.TapSize];
+            model.Step(tapped, x, outputs, taps);
+            Assert.Equal(expected, outputs);
+            for (int r = 0; r < count; r++)
+            {
+                var single = new float[TapLstm.TapSize];
+                model.Step(singles[r], x.Slice(r * 3, 3), new float[2], single);
+                Assert.Equal(single, taps.AsSpan(r * TapLstm.TapSize, TapLstm.TapSize).ToArray());
+                Assert.Equal(plain.Hidden(r, 0).ToArray(), tapped.Hidden(r, 0).ToArray());
+                Assert.Equal(plain.Cell(r, 0).ToArray(), tapped.Cell(r, 0).ToArray());
+            }
+        }
+
+        var y = new float[count * 2];
+        var z = new float[count * TapLstm.TapSize];
+        float[] block = Inputs(count * 3);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Step(tapped, block, y, z)));
+        Assert.Throws<ArgumentException>(() => model.Step(tapped, block, y, new float[TapLstm.TapSize]));
+        foreach (var single in singles)
+        {
+            single.Dispose();
+        }
+    }
+
     private static int Tap(System.Collections.Generic.IReadOnlyList<TapInfo> taps, string name) => taps.Single(t => t.Name == name).Offset;
 
     private static float[] Parameter(IRnnModel model, string suffix) => model.Parameters.Single(p => p.Name.EndsWith("." + suffix, StringComparison.Ordinal)).Value.ToArray();

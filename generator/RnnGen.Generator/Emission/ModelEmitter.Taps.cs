@@ -130,6 +130,94 @@ internal static partial class ModelEmitter
             KeepAlive(w, "state", "this");
         }
 
+        if (HasStreamBatch(plan))
+        {
+            string streamInputs = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
+            w.Line();
+            w.Line("/// <summary>The one-stream state the tapped stream-batch Step steps each stream in; made on its first call.</summary>");
+            w.Line("private State? _tapState;");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see");
+            w.Line("/// <see cref=\"Taps\"/>). Each stream is stepped alone with the tapped one-stream Step, so its outputs, state and");
+            w.Line("/// taps are bit for bit those of that Step, and so those of the stream-batch Step without taps. The first call");
+            w.Line("/// allocates one stream's state; later calls allocate nothing. If an argument is invalid, nothing is changed.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"streams\">The streams, from <see cref=\"NewStreams\"/>.</param>");
+            w.Line(tokens
+                ? "/// <param name=\"tokens\">One input token id per stream, each in 0 … InputSize − 1.</param>"
+                : "/// <param name=\"inputs\">InputSize features per stream, stream by stream ([Count, InputSize]).</param>");
+            w.Line("/// <param name=\"outputs\">Receives OutputSize outputs per stream, stream by stream ([Count, OutputSize]).</param>");
+            w.Line("/// <param name=\"taps\">Receives TapSize values per stream, stream by stream ([Count, TapSize]).</param>");
+            w.Line(GeneratedCode);
+            using (w.Open($"public void Step(StreamBatch streams, {streamInputs}, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
+            {
+                w.Line("ThrowIfDisposed();");
+                w.Line($"{Sys}ArgumentNullException.ThrowIfNull(streams);");
+                w.Line("streams.ThrowIfDisposed();");
+                w.Line("int count = streams.Count;");
+                if (tokens)
+                {
+                    w.Line("if (tokens.Length != count)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}), but holds {{tokens.Length}}.\", \"tokens\");");
+                    }
+
+                    w.Line("for (int r = 0; r < count; r++)");
+                    using (w.Scope())
+                    {
+                        w.Line("if ((uint)tokens[r] >= InputSize)");
+                        using (w.Scope())
+                        {
+                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[r], $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+                        }
+                    }
+                }
+                else
+                {
+                    w.Line("if (inputs.Length != count * InputSize)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}), but holds {{inputs.Length}}.\", \"inputs\");");
+                    }
+
+                    w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
+                    w.Line("if (bad >= 0)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (stream {{bad / InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream is changed).\", \"inputs\");");
+                    }
+                }
+
+                w.Line("if (outputs.Length != count * OutputSize)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream ({{count * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
+                }
+
+                w.Line("if (taps.Length != (long)count * TapSize)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}ArgumentException($\"taps must hold TapSize = {{TapSize}} floats per stream ({{(long)count * TapSize}}), but holds {{taps.Length}}.\", \"taps\");");
+                }
+
+                w.Line();
+                w.Line("EnsureInferenceWeights();");
+                w.Line("var state = _tapState ??= new State();");
+                using (w.Open("for (int r = 0; r < count; r++)"))
+                {
+                    w.Line("streams.CopyTo(r, state);");
+                    w.Line(tokens
+                        ? "StepTapped(state, tokens[r], outputs.Slice(r * OutputSize, OutputSize), ref taps[r * TapSize]);"
+                        : "StepTapped(state, inputs.Slice(r * InputSize, InputSize), outputs.Slice(r * OutputSize, OutputSize), ref taps[r * TapSize]);");
+                    w.Line("streams.CopyFrom(r, state);");
+                }
+
+                KeepAlive(w, "streams", "this");
+            }
+        }
+
         w.Line();
         w.Line("/// <summary>The tapped step after its checks: Step's work through the kernels that also write the taps.</summary>");
         using (w.Open($"private void StepTapped(State state, {inputParam}, {Sys}Span<float> output, ref float taps)"))

@@ -587,6 +587,7 @@ namespace Audio.Effects
             _packed.Dispose();
             _compactWeights?.Dispose();
             _team?.Dispose();
+            _tapState?.Dispose();
         }
 
         private void ThrowIfDisposed()
@@ -1047,6 +1048,58 @@ namespace Audio.Effects
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>The one-stream state the tapped stream-batch Step steps each stream in; made on its first call.</summary>
+        private State? _tapState;
+
+        /// <summary>
+        /// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see
+        /// <see cref="Taps"/>). Each stream is stepped alone with the tapped one-stream Step, so its outputs, state and
+        /// taps are bit for bit those of that Step, and so those of the stream-batch Step without taps. The first call
+        /// allocates one stream's state; later calls allocate nothing. If an argument is invalid, nothing is changed.
+        /// </summary>
+        /// <param name="streams">The streams, from <see cref="NewStreams"/>.</param>
+        /// <param name="inputs">InputSize features per stream, stream by stream ([Count, InputSize]).</param>
+        /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream ([Count, OutputSize]).</param>
+        /// <param name="taps">Receives TapSize values per stream, stream by stream ([Count, TapSize]).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Step(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> taps)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(streams);
+            streams.ThrowIfDisposed();
+            int count = streams.Count;
+            if (inputs.Length != count * InputSize)
+            {
+                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}), but holds {inputs.Length}.", "inputs");
+            }
+            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
+            if (bad >= 0)
+            {
+                throw new global::System.ArgumentException($"inputs[{bad}] (stream {bad / InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream is changed).", "inputs");
+            }
+            if (outputs.Length != count * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+            if (taps.Length != (long)count * TapSize)
+            {
+                throw new global::System.ArgumentException($"taps must hold TapSize = {TapSize} floats per stream ({(long)count * TapSize}), but holds {taps.Length}.", "taps");
+            }
+
+            EnsureInferenceWeights();
+            var state = _tapState ??= new State();
+            for (int r = 0; r < count; r++)
+            {
+                streams.CopyTo(r, state);
+                StepTapped(state, inputs.Slice(r * InputSize, InputSize), outputs.Slice(r * OutputSize, OutputSize), ref taps[r * TapSize]);
+                streams.CopyFrom(r, state);
+            }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(streams);
             global::System.GC.KeepAlive(this);
         }
 

@@ -611,6 +611,7 @@ namespace Samples
             _packed.Dispose();
             _compactWeights?.Dispose();
             _team?.Dispose();
+            _tapState?.Dispose();
         }
 
         private void ThrowIfDisposed()
@@ -1095,6 +1096,60 @@ namespace Samples
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
+            global::System.GC.KeepAlive(this);
+        }
+
+        /// <summary>The one-stream state the tapped stream-batch Step steps each stream in; made on its first call.</summary>
+        private State? _tapState;
+
+        /// <summary>
+        /// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see
+        /// <see cref="Taps"/>). Each stream is stepped alone with the tapped one-stream Step, so its outputs, state and
+        /// taps are bit for bit those of that Step, and so those of the stream-batch Step without taps. The first call
+        /// allocates one stream's state; later calls allocate nothing. If an argument is invalid, nothing is changed.
+        /// </summary>
+        /// <param name="streams">The streams, from <see cref="NewStreams"/>.</param>
+        /// <param name="tokens">One input token id per stream, each in 0 … InputSize − 1.</param>
+        /// <param name="outputs">Receives OutputSize outputs per stream, stream by stream ([Count, OutputSize]).</param>
+        /// <param name="taps">Receives TapSize values per stream, stream by stream ([Count, TapSize]).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public void Step(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, global::System.Span<float> taps)
+        {
+            ThrowIfDisposed();
+            global::System.ArgumentNullException.ThrowIfNull(streams);
+            streams.ThrowIfDisposed();
+            int count = streams.Count;
+            if (tokens.Length != count)
+            {
+                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
+            }
+            for (int r = 0; r < count; r++)
+            {
+                if ((uint)tokens[r] >= InputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException("tokens", tokens[r], $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                }
+            }
+            if (outputs.Length != count * OutputSize)
+            {
+                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
+            }
+            if (taps.Length != (long)count * TapSize)
+            {
+                throw new global::System.ArgumentException($"taps must hold TapSize = {TapSize} floats per stream ({(long)count * TapSize}), but holds {taps.Length}.", "taps");
+            }
+
+            EnsureInferenceWeights();
+            var state = _tapState ??= new State();
+            for (int r = 0; r < count; r++)
+            {
+                streams.CopyTo(r, state);
+                StepTapped(state, tokens[r], outputs.Slice(r * OutputSize, OutputSize), ref taps[r * TapSize]);
+                streams.CopyFrom(r, state);
+            }
+
+            // Native memory was used above through refs and spans, which do not keep its owners alive.
+            global::System.GC.KeepAlive(streams);
             global::System.GC.KeepAlive(this);
         }
 
