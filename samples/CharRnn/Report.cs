@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using RnnGen;
+using static SampleReports.ReportPage;
+using SampleReports;
 
 namespace CharRnn;
 
@@ -32,18 +34,9 @@ internal static class Report
 
     public static string Html(ReportInput input)
     {
-        var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
-        html.Append("<title>").Append(Escape(input.Title)).Append("</title>\n<style>\n");
-        html.Append("body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; color: #222; }\n");
-        html.Append("pre.cells { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.5; white-space: pre-wrap; border: 1px solid #ddd; padding: 0.6em; }\n");
-        html.Append("svg text { font-size: 11px; fill: #333; }\n");
-        html.Append(".gates { display: flex; flex-wrap: wrap; gap: 1em; }\n");
-        html.Append(".note { color: #666; }\n");
-        html.Append("</style>\n</head>\n<body>\n");
-        html.Append("<h1>").Append(Escape(input.Title)).Append("</h1>\n");
-        html.Append("<p>").Append(Escape(input.Summary)).Append("</p>\n");
-
+        var html = ReportPage.Begin(input.Title, input.Summary,
+            "pre.cells { font-family: ui-monospace, monospace; font-size: 13px; line-height: 1.5; white-space: pre-wrap; border: 1px solid #ddd; padding: 0.6em; }\n" +
+            "svg text { font-size: 11px; fill: #333; }\n.gates { display: flex; flex-wrap: wrap; gap: 1em; }\n");
         html.Append("<section id=\"loss\">\n<h2>Loss</h2>\n");
         LossChart(html, input.Curve);
         html.Append("</section>\n");
@@ -58,8 +51,8 @@ internal static class Report
         html.Append("<section id=\"saturation\">\n<h2>Gate saturation</h2>\n");
         html.Append("<p class=\"note\">One dot per unit: the fraction of characters at which the gate was above 0.9 (right) and below 0.1 (up). Gates in the corners act as switches; near the origin, they are never saturated.</p>\n");
         Saturation(html, input);
-        html.Append("</section>\n</body>\n</html>\n");
-        return html.ToString();
+        html.Append("</section>\n");
+        return ReportPage.End(html);
     }
 
     /// <summary>The training and validation losses against the step, as a line chart.</summary>
@@ -138,8 +131,7 @@ internal static class Report
                 char c = input.Passage[t];
                 double v = input.Taps[(t * input.TapSize) + tap.Offset + unit];
                 double shade = high > low ? Math.Clamp((2 * (v - low) / (high - low)) - 1, -1, 1) : 0;
-                string colour = shade >= 0 ? Invariant($"rgba(214, 39, 40, {shade:F2})") : Invariant($"rgba(31, 119, 180, {-shade:F2})");
-                html.Append(c == '\n' ? "\n" : $"<span style=\"background: {colour}\">{Escape(c.ToString())}</span>");
+                html.Append(c == '\n' ? "\n" : $"<span style=\"background: {ReportPage.Shade(shade)}\">{Escape(c.ToString())}</span>");
             }
 
             html.Append("</pre>\n");
@@ -261,9 +253,4 @@ internal static class Report
             html.Append("</div>\n");
         }
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static string Escape(string text) =>
-        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal);
 }

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using static SampleReports.ReportPage;
+using SampleReports;
 
 namespace Seq2Seq;
 
@@ -22,16 +24,8 @@ internal static class AttentionReport
 
     public static string Html(string title, string summary, IReadOnlyList<AttentionMap> maps)
     {
-        var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
-        html.Append("<title>").Append(Escape(title)).Append("</title>\n<style>\n");
-        html.Append("body { font-family: system-ui, sans-serif; margin: 2em; max-width: 70em; color: #222; }\n");
-        html.Append("svg text { font-size: 12px; fill: #333; font-family: ui-monospace, monospace; }\n");
-        html.Append(".maps { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }\n");
-        html.Append(".note { color: #666; }\n");
-        html.Append("</style>\n</head>\n<body>\n");
-        html.Append("<h1>").Append(Escape(title)).Append("</h1>\n");
-        html.Append("<p>").Append(Escape(summary)).Append("</p>\n");
+        var html = ReportPage.Begin(title, summary,
+            "svg text { font-size: 12px; fill: #333; font-family: ui-monospace, monospace; }\n.maps { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }\n");
         html.Append("<section id=\"attention\">\n<h2>Where the decoder looks</h2>\n");
         html.Append("<p class=\"note\">Each map is one held-out word, the decoder teacher-forced on the dictionary's pronunciation. Columns are the letters, rows the phonemes emitted (· ends the word); a cell's darkness is the attention weight on that letter for that phoneme.</p>\n");
         html.Append("<div class=\"maps\">\n");
@@ -40,8 +34,8 @@ internal static class AttentionReport
             Map(html, map);
         }
 
-        html.Append("</div>\n</section>\n</body>\n</html>\n");
-        return html.ToString();
+        html.Append("</div>\n</section>\n");
+        return ReportPage.End(html);
     }
 
     private static void Map(StringBuilder html, AttentionMap map)
@@ -70,9 +64,4 @@ internal static class AttentionReport
 
         html.Append("</svg>\n");
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static string Escape(string text) =>
-        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal);
 }

@@ -26,17 +26,20 @@ internal static class ReportPage
         return html;
     }
 
+    /// <summary>Closes the page and returns its text.</summary>
+    public static string End(StringBuilder html) => html.Append("</body>\n</html>\n").ToString();
+
     /// <summary>Closes the page and writes it to <paramref name="path"/>, creating its directory.</summary>
     public static void Write(StringBuilder html, string path)
     {
-        html.Append("</body>\n</html>\n");
+        string text = End(html);
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, html.ToString());
+        File.WriteAllText(path, text);
     }
 
     /// <summary>A background for a value in [−1, 1]: blue below 0, red above, as strong as the value.</summary>

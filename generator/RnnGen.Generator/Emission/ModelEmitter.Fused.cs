@@ -294,7 +294,9 @@ internal static partial class ModelEmitter
             for (int first = 0; first < tiles.Count; first += most)
             {
                 var group = tiles.Skip(first).Take(most).ToList();
-                using (w.Scope())
+
+                // A scope per group of accumulators when there is more than one group.
+                using (tiles.Count > most ? w.Scope() : default(IndentedWriter.Block?))
                 {
                     for (int i = 0; i < group.Count; i++)
                     {

@@ -8655,21 +8655,19 @@ namespace Audio.Effects
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
                             ref float br = ref Kernels.At(ref p, Layout.lstm_bias_ih_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
-                            {
-                                var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
-                                var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
-                                var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(32));
-                                var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(48));
-                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 0));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(16)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(32)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(48)), acc3);
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref yr, (uint)(32));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref yr, (uint)(48));
-                            }
+                            var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
+                            var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
+                            var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(32));
+                            var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(48));
+                            var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(16)), acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(32)), acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(48)), acc3);
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref yr, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref yr, (uint)(48));
                         }
                         // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers
                         ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
@@ -8721,15 +8719,13 @@ namespace Audio.Effects
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 1);
+                        var acc0 = At(ref br, 0);
+                        for (int c = 0; c < 16; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            for (int c = 0; c < 16; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
-                            }
-                            At(ref yr, 0) = acc0;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
                         }
+                        At(ref yr, 0) = acc0;
                     }
                 }
             }
@@ -8749,33 +8745,31 @@ namespace Audio.Effects
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
                             ref float br = ref Kernels.At(ref p, Layout.lstm_bias_ih_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
-                            {
-                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
-                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
-                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
-                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
-                                var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(32));
-                                var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(40));
-                                var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(48));
-                                var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(56));
-                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), acc2);
-                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), acc3);
-                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), acc4);
-                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), acc5);
-                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), acc6);
-                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), acc7);
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(32));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(40));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
-                            }
+                            var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
+                            var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
+                            var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
+                            var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
+                            var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(32));
+                            var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(40));
+                            var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(48));
+                            var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(56));
+                            var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), acc2);
+                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), acc3);
+                            acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), acc4);
+                            acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), acc5);
+                            acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), acc6);
+                            acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), acc7);
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
                         }
                         // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers
                         ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
@@ -8852,15 +8846,13 @@ namespace Audio.Effects
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 1);
+                        var acc0 = At(ref br, 0);
+                        for (int c = 0; c < 16; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            for (int c = 0; c < 16; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
-                            }
-                            At(ref yr, 0) = acc0;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
                         }
+                        At(ref yr, 0) = acc0;
                     }
                 }
             }
@@ -9042,15 +9034,13 @@ namespace Audio.Effects
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 1);
+                        var acc0 = At(ref br, 0);
+                        for (int c = 0; c < 16; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            for (int c = 0; c < 16; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
-                            }
-                            At(ref yr, 0) = acc0;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
                         }
+                        At(ref yr, 0) = acc0;
                     }
                 }
             }

@@ -14618,40 +14618,38 @@ namespace Games.Input
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0);
                             ref float br = ref Kernels.At(ref p, Layout.gru_bias_ih_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
+                            var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
+                            var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
+                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                            var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                            for (int c = 0; c < 6; c++)
                             {
-                                var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
-                                var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
-                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                                var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                                for (int c = 0; c < 6; c++)
-                                {
-                                    var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
-                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
-                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc2);
-                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc3);
-                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc4);
-                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc5);
-                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc6);
-                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc7);
-                                    acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc8);
-                                }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
+                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
+                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 192)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 196)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 200)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 204)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 208)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 212)), acc7);
+                                acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 216)), acc8);
                             }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                         }
                         // h_{t−1}·gru.weight_hh_l0ᵀ + gru.bias_hh_l0: 60 columns × 20 inputs
                         {
@@ -14659,40 +14657,38 @@ namespace Games.Input
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0);
                             ref float br = ref Kernels.At(ref p, Layout.gru_bias_hh_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
+                            var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
+                            var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
+                            var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
+                            var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
+                            var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
+                            var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
+                            var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
+                            var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
+                            for (int c = 0; c < 20; c++)
                             {
-                                var acc0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(0));
-                                var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
-                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(32));
-                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(36));
-                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(40));
-                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(44));
-                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(48));
-                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
-                                var acc8 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
-                                for (int c = 0; c < 20; c++)
-                                {
-                                    var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
-                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
-                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
-                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc2);
-                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc3);
-                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc4);
-                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc5);
-                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc6);
-                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc7);
-                                    acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc8);
-                                }
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
+                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
+                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 640)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 644)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 648)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 652)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 656)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 660)), acc7);
+                                acc8 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 28) + 664)), acc8);
                             }
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(36));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(44));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(52));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc8, ref yr, (uint)(56));
                         }
                         // the cell: r, z = σ(W·x_t + b + U·h_{t−1} + b'); n = tanh(W_n·x_t + b_n + r ⊙ (U_n·h_{t−1} + b'_n)); h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
                         {
@@ -14743,21 +14739,19 @@ namespace Games.Input
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 3);
+                        var acc0 = At(ref br, 0);
+                        var acc1 = At(ref br, 1);
+                        var acc2 = At(ref br, 2);
+                        for (int c = 0; c < 20; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            var acc1 = At(ref br, 1);
-                            var acc2 = At(ref br, 2);
-                            for (int c = 0; c < 20; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
-                            }
-                            At(ref yr, 0) = acc0;
-                            At(ref yr, 1) = acc1;
-                            At(ref yr, 2) = acc2;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
                         }
+                        At(ref yr, 0) = acc0;
+                        At(ref yr, 1) = acc1;
+                        At(ref yr, 2) = acc2;
                     }
                 }
             }
@@ -14926,21 +14920,19 @@ namespace Games.Input
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 3);
+                        var acc0 = At(ref br, 0);
+                        var acc1 = At(ref br, 1);
+                        var acc2 = At(ref br, 2);
+                        for (int c = 0; c < 20; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            var acc1 = At(ref br, 1);
-                            var acc2 = At(ref br, 2);
-                            for (int c = 0; c < 20; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
-                            }
-                            At(ref yr, 0) = acc0;
-                            At(ref yr, 1) = acc1;
-                            At(ref yr, 2) = acc2;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
                         }
+                        At(ref yr, 0) = acc0;
+                        At(ref yr, 1) = acc1;
+                        At(ref yr, 2) = acc2;
                     }
                 }
             }
@@ -15115,21 +15107,19 @@ namespace Games.Input
                         ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 3);
+                        var acc0 = At(ref br, 0);
+                        var acc1 = At(ref br, 1);
+                        var acc2 = At(ref br, 2);
+                        for (int c = 0; c < 20; c++)
                         {
-                            var acc0 = At(ref br, 0);
-                            var acc1 = At(ref br, 1);
-                            var acc2 = At(ref br, 2);
-                            for (int c = 0; c < 20; c++)
-                            {
-                                var x1 = At(ref xr, c);
-                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
-                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
-                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
-                            }
-                            At(ref yr, 0) = acc0;
-                            At(ref yr, 1) = acc1;
-                            At(ref yr, 2) = acc2;
+                            var x1 = At(ref xr, c);
+                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 0), acc0);
+                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 1), acc1);
+                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 3) + 2), acc2);
                         }
+                        At(ref yr, 0) = acc0;
+                        At(ref yr, 1) = acc1;
+                        At(ref yr, 2) = acc2;
                     }
                 }
             }
