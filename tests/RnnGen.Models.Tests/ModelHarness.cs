@@ -61,6 +61,11 @@ internal sealed class ModelHarness : IDisposable
     /// </summary>
     public Func<int, int, float[], float[], int> StreamTaps { get; private set; } = null!;
 
+    /// <summary>
+    /// The inference Forward with taps over the bound inputs (and lengths): (outputs, taps [B, T, TapSize]).
+    /// </summary>
+    public Action<float[], float[]> ForwardTaps { get; private set; } = null!;
+
     /// <summary>The model's taps.</summary>
     public ITappedModel Tapped => (ITappedModel)Model;
 
@@ -177,6 +182,18 @@ internal sealed class ModelHarness : IDisposable
         int t = model.SequenceLength, o = model.OutputSize;
         ModelHarness h = new(name, model, lengths);
         h.BindBatch(model, inputs, targets);
+        h.ForwardTaps = (outputs, taps) =>
+        {
+            h.Mode(training: false);
+            if (lengths is null)
+            {
+                model.Forward(inputs, outputs, taps);
+            }
+            else
+            {
+                model.Forward(inputs, lengths, outputs, taps);
+            }
+        };
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();
@@ -234,6 +251,18 @@ internal sealed class ModelHarness : IDisposable
         int t = model.SequenceLength, o = model.OutputSize, f = model.InputSize;
         ModelHarness h = new(name, model, lengths);
         h.BindBatch(model, inputs, targets);
+        h.ForwardTaps = (outputs, taps) =>
+        {
+            h.Mode(training: false);
+            if (lengths is null)
+            {
+                model.Forward(inputs, outputs, taps);
+            }
+            else
+            {
+                model.Forward(inputs, lengths, outputs, taps);
+            }
+        };
         h.Stream = (entry, outputs) =>
         {
             using TState state = model.NewState();

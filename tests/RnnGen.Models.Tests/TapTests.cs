@@ -18,6 +18,14 @@ public partial class TapLstm;
 [MeanSquaredError]
 public partial class TapGru;
 
+[RnnModel(SequenceLength = 6, BatchSize = 1)]
+[Input(Features = 3)]
+[Lstm(Hidden = 5)]
+[Dropout(0.5)]
+[Dense(Outputs = 2)]
+[MeanSquaredError]
+public partial class TapDropout;
+
 /// <summary>
 /// Taps: the tapped Step and Process give the outputs and states of the untapped ones bit for bit, on every
 /// fixture model (every cell kind, built-in and written in C#); their values are the ones the step uses
@@ -80,6 +88,77 @@ public sealed class TapTests
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Forward with taps: Forward's outputs and final states bit for bit, and for each sequence of the batch the
+    /// taps of streaming it with the tapped Step, zero past its length.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FixtureModelsCatalog.All), MemberType = typeof(FixtureModelsCatalog))]
+    public void ForwardTaps_AreForwardsOutputs_AndEachSequencesStreamedTaps(string model)
+    {
+        var (h, _) = FixtureModelsCatalog.Load(model);
+        using (h)
+        {
+            int size = h.Tapped.TapSize, t = h.Model.SequenceLength, o = h.Model.OutputSize;
+            var forward = new float[h.OutputCount];
+            h.InferenceForward(forward);
+            var finals = Enumerable.Range(0, h.Model.LayerCount).Select(l => h.Model.FinalHidden(l).ToArray()).ToArray();
+
+            var outputs = new float[h.OutputCount];
+            var taps = new float[h.Model.BatchSize * t * size];
+            taps.AsSpan().Fill(float.NaN);
+            h.ForwardTaps(outputs, taps);
+            Assert.Equal(forward, outputs);
+            for (int layer = 0; layer < h.Model.LayerCount; layer++)
+            {
+                Assert.Equal(finals[layer], h.Model.FinalHidden(layer).ToArray());
+            }
+
+            for (int b = 0; b < h.Model.BatchSize; b++)
+            {
+                var streamed = new float[t * size];
+                int steps = h.StreamTaps(b, 0, new float[t * o], streamed);
+                var row = taps.AsSpan(b * t * size, t * size);
+                Assert.Equal(streamed.AsSpan(0, steps * size).ToArray(), row.Slice(0, steps * size).ToArray());
+                Assert.True(row.Slice(steps * size).IndexOfAnyExcept(0f) < 0, $"sequence {b}: taps past its {steps} steps are not zero");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forward with taps refuses a buffer of the wrong size and a training pass (Step never drops out) before it
+    /// changes anything, and allocates nothing after its first call.
+    /// </summary>
+    [Fact]
+    public void ForwardTaps_AllocateNothing_AndRefuseAWrongBufferOrATrainingPass()
+    {
+        using var model = new TapLstm(seed: 3);
+        float[] inputs = Inputs(6 * 3);
+        var outputs = new float[6 * 2];
+        var taps = new float[6 * TapLstm.TapSize];
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Forward(inputs, outputs, taps)));
+        int[] lengths = [4];
+        Assert.Equal(0, Allocations.AfterWarmUp(() => model.Forward(inputs, lengths, outputs, taps)));
+        Assert.True(taps.AsSpan(4 * TapLstm.TapSize).IndexOfAnyExcept(0f) < 0);
+
+        var untouched = new float[6 * 2];
+        untouched.AsSpan().Fill(float.NaN);
+        var error = Assert.Throws<ArgumentException>(() => model.Forward(inputs, untouched, new float[(6 * TapLstm.TapSize) - 1]));
+        Assert.Equal("taps", error.ParamName);
+        Assert.True(untouched.All(float.IsNaN));
+
+        using var dropout = new TapDropout(seed: 3);
+        dropout.Forward(inputs, outputs, taps);
+        var before = dropout.FinalHidden(0).ToArray();
+        dropout.Training = true;
+        Assert.Throws<InvalidOperationException>(() => dropout.Forward(inputs, untouched, taps));
+        Assert.True(untouched.All(float.IsNaN));
+        Assert.Equal(before, dropout.FinalHidden(0).ToArray());
+        dropout.Training = false;
+        dropout.Forward(inputs, untouched, taps);
+        Assert.Equal(outputs, untouched);
     }
 
     /// <summary>An LSTM's i, f, g, o, c, tanh(c) and h at each step, against PyTorch's equations evaluated in double from the weights and the previous step's taps.</summary>

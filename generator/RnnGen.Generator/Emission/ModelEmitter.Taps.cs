@@ -130,12 +130,14 @@ internal static partial class ModelEmitter
             KeepAlive(w, "state", "this");
         }
 
+        w.Line();
+        w.Line("/// <summary>The one-stream state the tapped batch members step each stream or sequence in; made on their first call.</summary>");
+        w.Line("private State? _tapState;");
+        EmitForwardTaps(w, plan);
+
         if (HasStreamBatch(plan))
         {
             string streamInputs = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
-            w.Line();
-            w.Line("/// <summary>The one-stream state the tapped stream-batch Step steps each stream in; made on its first call.</summary>");
-            w.Line("private State? _tapState;");
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see");
@@ -227,5 +229,139 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+    }
+    /// <summary>
+    /// Forward with taps: Forward, then each sequence of the batch streamed from its row of the initial
+    /// state (and its memory) through the tapped step, which by Step ≡ Forward gives the values Forward
+    /// computed.
+    /// </summary>
+    private static void EmitForwardTaps(IndentedWriter w, ModelPlan plan)
+    {
+        var n = new BatchNames(plan);
+        bool tokens = n.Tokens;
+        string lengthsType = $"{Sys}ReadOnlySpan<int>";
+
+        w.Line();
+        w.Line("/// <summary>One step's outputs of the streamed sequences of a Forward with taps, which it discards; made on its first call.</summary>");
+        w.Line("private float[]? _tapOutput;");
+
+        void Docs(bool lengths)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// {(lengths ? "Forward over sequences of different lengths" : "Forward")}, and also every step's taps of every sequence");
+            w.Line("/// ([BatchSize, SequenceLength, TapSize], batch-major; see <see cref=\"Taps\"/>). The outputs, final states and");
+            w.Line("/// everything else Forward leaves are Forward's bit for bit.");
+            w.Line("/// The taps come from streaming each sequence through the tapped Step from its row of the initial state" +
+                (plan.Spec.Attention is not null ? " (and its" : ","));
+            w.Line(plan.Spec.Attention is not null
+                ? "/// <see cref=\"Memory\"/>), which gives, bit for bit, the values Forward computes; a step past a sequence's length"
+                : "/// which gives, bit for bit, the values Forward computes; a step past a sequence's length");
+            w.Line("/// has zero taps. This costs about as much as a second Forward, one sequence at a time. The first");
+            w.Line("/// call allocates one stream's state and one step's outputs; later calls allocate nothing. If an argument");
+            w.Line("/// is invalid, nothing is changed.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"inputs\">{n.InputDoc}</param>");
+            if (lengths)
+            {
+                w.Line($"/// <param name=\"lengths\">{n.LengthsDoc}</param>");
+            }
+
+            w.Line($"/// <param name=\"outputs\">{n.OutputDoc}</param>");
+            w.Line("/// <param name=\"taps\">Receives TapSize values per step, batch-major [BatchSize, SequenceLength, TapSize]; zero at padding positions.</param>");
+            if (plan.HasDropout)
+            {
+                w.Line("/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"Training\"/> is set: Step never drops out, so taps are read from inference passes only.</exception>");
+            }
+        }
+
+        w.Line();
+        Docs(lengths: false);
+        w.Line(GeneratedCode);
+        using (w.Open($"public void Forward({n.InputType} inputs, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
+        {
+            w.Line("ThrowIfDisposed();");
+            w.Line("RequireBatchTaps(taps);");
+            w.Line("ForwardCore(inputs, default, outputs);");
+            w.Line("ForwardTaps(inputs, taps);");
+        }
+
+        w.Line();
+        Docs(lengths: true);
+        w.Line(GeneratedCode);
+        using (w.Open($"public void Forward({n.InputType} inputs, {lengthsType} lengths, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
+        {
+            w.Line("ThrowIfDisposed();");
+            w.Line("RequireLengths(lengths);");
+            w.Line("RequireBatchTaps(taps);");
+            w.Line("ForwardCore(inputs, lengths, outputs);");
+            w.Line("ForwardTaps(inputs, taps);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>Checks a Forward's tap buffer (and that the pass is an inference pass) before Forward changes anything.</summary>");
+        using (w.Open($"private void RequireBatchTaps({Sys}Span<float> taps)"))
+        {
+            w.Line("if (taps.Length != (long)BatchSize * SequenceLength * TapSize)");
+            using (w.Scope())
+            {
+                w.Line($"throw new {Sys}ArgumentException($\"taps must hold BatchSize × SequenceLength × TapSize = {{(long)BatchSize * SequenceLength * TapSize}} floats, but holds {{taps.Length}}.\", \"taps\");");
+            }
+
+            if (plan.HasDropout)
+            {
+                w.Line("if (Training)");
+                using (w.Scope())
+                {
+                    w.Line($"throw new {Sys}InvalidOperationException(\"Taps are read from inference passes only (Step never drops out): set Training = false before a Forward with taps.\");");
+                }
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The taps of the batch Forward has just run: each sequence streamed from its row of the initial state");
+        w.Line("/// (and memory) through its real steps with the tapped step; the taps past its length are zero.");
+        w.Line("/// </summary>");
+        using (w.Open($"private void ForwardTaps({n.InputType} inputs, {Sys}Span<float> taps)"))
+        {
+            w.Line("EnsureInferenceWeights();");
+            w.Line("var state = _tapState ??= new State();");
+            w.Line("var output = _tapOutput ??= new float[OutputSize];");
+            using (w.Open("for (int b = 0; b < BatchSize; b++)"))
+            {
+                w.Line("state.Reset();");
+                if (plan.Spec.Attention is not null)
+                {
+                    w.Line("SetMemory(state, Memory.Slice(b * MemoryLength * MemorySize, MemoryLength * MemorySize), _memoryLengths[b]);");
+                }
+
+                using (w.Open("for (int layer = 0; layer < LayerCount; layer++)"))
+                {
+                    w.Line("int size = HiddenSize(layer);");
+                    w.Line("InitialHidden(layer).Slice(b * size, size).CopyTo(state.Hidden(layer));");
+                    w.Line("if (HasCellState(layer))");
+                    using (w.Scope())
+                    {
+                        w.Line("size = CellSize(layer);");
+                        w.Line("InitialCell(layer).Slice(b * size, size).CopyTo(state.Cell(layer));");
+                    }
+                }
+
+                w.Line();
+                w.Line("int steps = _lengths[b];");
+                w.Line("var row = taps.Slice(b * SequenceLength * TapSize, SequenceLength * TapSize);");
+                using (w.Open("for (int t = 0; t < steps; t++)"))
+                {
+                    w.Line(tokens
+                        ? "StepTapped(state, inputs[(b * SequenceLength) + t], output, ref row[t * TapSize]);"
+                        : "StepTapped(state, inputs.Slice(((b * SequenceLength) + t) * InputSize, InputSize), output, ref row[t * TapSize]);");
+                }
+
+                w.Line();
+                w.Line("row.Slice(steps * TapSize).Clear();");
+            }
+
+            KeepAlive(w, "this");
+        }
     }
 }

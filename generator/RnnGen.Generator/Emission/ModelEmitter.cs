@@ -606,10 +606,7 @@ internal static partial class ModelEmitter
             w.Line("_packed.Dispose();");
             w.Line("_compactWeights?.Dispose();");
             w.Line("_team?.Dispose();");
-            if (HasStreamBatch(plan))
-            {
-                w.Line("_tapState?.Dispose();");
-            }
+            w.Line("_tapState?.Dispose();");
         }
 
         w.Line();

@@ -34,6 +34,22 @@ public interface IFeatureTappedModel<TState> : ITappedModel
     /// <param name="outputs">Receives OutputSize outputs per step.</param>
     /// <param name="taps">Receives TapSize values per step.</param>
     void Process(TState state, ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> taps);
+
+    /// <summary>
+    /// Runs <c>Forward</c> over the batch, bit for bit, and writes every step's taps of every sequence
+    /// ([BatchSize, SequenceLength, TapSize]; zero past a sequence's length).
+    /// </summary>
+    /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
+    /// <param name="outputs">Receives Forward's outputs.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major.</param>
+    void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Span<float> taps);
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, Span{float}, Span{float})"/>, for sequences of different lengths.</summary>
+    /// <param name="inputs">Features, batch-major [BatchSize, SequenceLength, InputSize].</param>
+    /// <param name="lengths">The number of real steps of each sequence.</param>
+    /// <param name="outputs">Receives Forward's outputs.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major.</param>
+    void Forward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, Span<float> taps);
 }
 
 /// <summary>Taps of a model whose inputs are token ids.</summary>
@@ -54,4 +70,20 @@ public interface ITokenTappedModel<TState> : ITappedModel
     /// <param name="outputs">Receives OutputSize outputs per step.</param>
     /// <param name="taps">Receives TapSize values per step.</param>
     void Process(TState state, ReadOnlySpan<int> tokens, Span<float> outputs, Span<float> taps);
+
+    /// <summary>
+    /// Runs <c>Forward</c> over the batch, bit for bit, and writes every step's taps of every sequence
+    /// ([BatchSize, SequenceLength, TapSize]; zero past a sequence's length).
+    /// </summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength].</param>
+    /// <param name="outputs">Receives Forward's outputs.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major.</param>
+    void Forward(ReadOnlySpan<int> inputs, Span<float> outputs, Span<float> taps);
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{int}, Span{float}, Span{float})"/>, for sequences of different lengths.</summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength].</param>
+    /// <param name="lengths">The number of real steps of each sequence.</param>
+    /// <param name="outputs">Receives Forward's outputs.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major.</param>
+    void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> lengths, Span<float> outputs, Span<float> taps);
 }

@@ -1089,8 +1089,103 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         global::System.GC.KeepAlive(this);
     }
 
-    /// <summary>The one-stream state the tapped stream-batch Step steps each stream in; made on its first call.</summary>
+    /// <summary>The one-stream state the tapped batch members step each stream or sequence in; made on their first call.</summary>
     private State? _tapState;
+
+    /// <summary>One step's outputs of the streamed sequences of a Forward with taps, which it discards; made on its first call.</summary>
+    private float[]? _tapOutput;
+
+    /// <summary>
+    /// Forward, and also every step's taps of every sequence
+    /// ([BatchSize, SequenceLength, TapSize], batch-major; see <see cref="Taps"/>). The outputs, final states and
+    /// everything else Forward leaves are Forward's bit for bit.
+    /// The taps come from streaming each sequence through the tapped Step from its row of the initial state,
+    /// which gives, bit for bit, the values Forward computes; a step past a sequence's length
+    /// has zero taps. This costs about as much as a second Forward, one sequence at a time. The first
+    /// call allocates one stream's state and one step's outputs; later calls allocate nothing. If an argument
+    /// is invalid, nothing is changed.
+    /// </summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major [BatchSize, SequenceLength, TapSize]; zero at padding positions.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void Forward(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> outputs, global::System.Span<float> taps)
+    {
+        ThrowIfDisposed();
+        RequireBatchTaps(taps);
+        ForwardCore(inputs, default, outputs);
+        ForwardTaps(inputs, taps);
+    }
+
+    /// <summary>
+    /// Forward over sequences of different lengths, and also every step's taps of every sequence
+    /// ([BatchSize, SequenceLength, TapSize], batch-major; see <see cref="Taps"/>). The outputs, final states and
+    /// everything else Forward leaves are Forward's bit for bit.
+    /// The taps come from streaming each sequence through the tapped Step from its row of the initial state,
+    /// which gives, bit for bit, the values Forward computes; a step past a sequence's length
+    /// has zero taps. This costs about as much as a second Forward, one sequence at a time. The first
+    /// call allocates one stream's state and one step's outputs; later calls allocate nothing. If an argument
+    /// is invalid, nothing is changed.
+    /// </summary>
+    /// <param name="inputs">Token ids, batch-major [BatchSize, SequenceLength], each in 0 … InputSize − 1 (padding positions are not read).</param>
+    /// <param name="lengths">The number of real steps of each sequence, BatchSize values in 0 … SequenceLength; the steps after them are padding.</param>
+    /// <param name="outputs">Receives the dense head's outputs (before any softmax), batch-major [BatchSize, SequenceLength, OutputSize]; zero at padding positions.</param>
+    /// <param name="taps">Receives TapSize values per step, batch-major [BatchSize, SequenceLength, TapSize]; zero at padding positions.</param>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+    public void Forward(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs, global::System.Span<float> taps)
+    {
+        ThrowIfDisposed();
+        RequireLengths(lengths);
+        RequireBatchTaps(taps);
+        ForwardCore(inputs, lengths, outputs);
+        ForwardTaps(inputs, taps);
+    }
+
+    /// <summary>Checks a Forward's tap buffer (and that the pass is an inference pass) before Forward changes anything.</summary>
+    private void RequireBatchTaps(global::System.Span<float> taps)
+    {
+        if (taps.Length != (long)BatchSize * SequenceLength * TapSize)
+        {
+            throw new global::System.ArgumentException($"taps must hold BatchSize × SequenceLength × TapSize = {(long)BatchSize * SequenceLength * TapSize} floats, but holds {taps.Length}.", "taps");
+        }
+    }
+
+    /// <summary>
+    /// The taps of the batch Forward has just run: each sequence streamed from its row of the initial state
+    /// (and memory) through its real steps with the tapped step; the taps past its length are zero.
+    /// </summary>
+    private void ForwardTaps(global::System.ReadOnlySpan<int> inputs, global::System.Span<float> taps)
+    {
+        EnsureInferenceWeights();
+        var state = _tapState ??= new State();
+        var output = _tapOutput ??= new float[OutputSize];
+        for (int b = 0; b < BatchSize; b++)
+        {
+            state.Reset();
+            for (int layer = 0; layer < LayerCount; layer++)
+            {
+                int size = HiddenSize(layer);
+                InitialHidden(layer).Slice(b * size, size).CopyTo(state.Hidden(layer));
+                if (HasCellState(layer))
+                {
+                    size = CellSize(layer);
+                    InitialCell(layer).Slice(b * size, size).CopyTo(state.Cell(layer));
+                }
+            }
+
+            int steps = _lengths[b];
+            var row = taps.Slice(b * SequenceLength * TapSize, SequenceLength * TapSize);
+            for (int t = 0; t < steps; t++)
+            {
+                StepTapped(state, inputs[(b * SequenceLength) + t], output, ref row[t * TapSize]);
+            }
+
+            row.Slice(steps * TapSize).Clear();
+        }
+
+        // Native memory was used above through refs and spans, which do not keep its owners alive.
+        global::System.GC.KeepAlive(this);
+    }
 
     /// <summary>
     /// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see
