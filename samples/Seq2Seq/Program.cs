@@ -217,6 +217,11 @@ public static class Program
 
         var watch = Stopwatch.StartNew();
         Console.WriteLine("epoch   train loss   watched: loss   greedy WER   elapsed");
+
+        // The live line: step (batch) and loss within the run, and the time left (a terminal updates it in
+        // place; a redirected run writes it every 30 s). The run's own lines go through it.
+        int batchesPerEpoch = (order.Length + B - 1) / B;
+        var progress = new TrainingProgress((long)epochs * batchesPerEpoch, budget: TimeSpan.FromMinutes(minutes));
         bool outOfTime = false;
         for (int epoch = firstEpoch; epoch <= epochs && !outOfTime; epoch++)
         {
@@ -245,6 +250,7 @@ public static class Program
 
                 if (diverged is not null)
                 {
+                    progress.Complete();
                     Console.Error.WriteLine($"Training diverged in epoch {epoch}: {diverged}");
                     Console.Error.WriteLine($"Try a lower --lr (it is {lr.ToString(CultureInfo.InvariantCulture)}). The weights were not saved.");
                     return 1;
@@ -253,10 +259,11 @@ public static class Program
                 GradientClipping.ClipByGlobalNorm(parameters, 5f);
                 if (!adam.Step())
                 {
-                    Console.WriteLine($"  Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
+                    progress.WriteLine($"  Adam refused an update that would have overflowed ({adam.SkippedSteps} so far).");
                 }
 
                 batches++;
+                progress.Update(((long)(epoch - 1) * batchesPerEpoch) + (start / B) + 1, loss / batches);
                 if (batches % checkpointEvery == 0)
                 {
                     SaveCheckpoint(epoch, start + B, loss, batches);
@@ -271,7 +278,7 @@ public static class Program
 
             double watchedLoss = WatchedLoss(encoder, decoder, dev);
             var (wer, _, _) = Score(encoder, decoder, dev, beamWidth: 1, lengthPenalty: 0);
-            Console.WriteLine($"  {epoch,2}     {loss / batches,7:F4}         {watchedLoss,7:F4}      {wer,6:P1}   {watch.Elapsed.TotalSeconds,6:F0}s   lr {adam.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(outOfTime ? " (time limit)" : "")}");
+            progress.WriteLine($"  {epoch,2}     {loss / batches,7:F4}         {watchedLoss,7:F4}      {wer,6:P1}   {watch.Elapsed.TotalSeconds,6:F0}s   lr {adam.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}{(outOfTime ? " (time limit)" : "")}");
 
             // Reduce on plateau: halve the learning rate when the loss on the watched words (teacher
             // forced, without dropout) stops falling. It is far less noisy than their error rate.
@@ -285,11 +292,12 @@ public static class Program
             if (adam.LearningRate < lr / 1000)
             {
                 // Halved ten times: the steps left are too small to change the predictions.
-                Console.WriteLine("  converged: the learning rate has been halved ten times.");
+                progress.WriteLine("  converged: the learning rate has been halved ten times.");
                 break;
             }
         }
 
+        progress.Complete();
         if (save is not null)
         {
             System.IO.Directory.CreateDirectory(save);
