@@ -22,6 +22,13 @@ internal static partial class ModelEmitter
     private static int FusedAccumulators(VectorTier tier) => tier.Width == 16 ? 16 : 8;
 
     /// <summary>
+    /// The most product tiles a one-phase cell reads from registers. More stay live through the cell's
+    /// activations than the 32 vector registers hold beside their temporaries, and the spills cost more
+    /// than storing the products and reading them back (an LSTM of 64 units, 16 tiles of 16: 4% slower).
+    /// </summary>
+    private const int RegisterProducts = 12;
+
+    /// <summary>
     /// Kernels.StepBlock: <c>steps</c> consecutive steps of one stream over the float32 packed weights,
     /// reading the inputs and writing the outputs step after step.
     /// </summary>
@@ -137,7 +144,7 @@ internal static partial class ModelEmitter
             var single = schedule.IsSinglePhase ? schedule.Phases.Single(f => f.HasForwardKernel || f.Products.Count > 0) : null;
             var unrolled = tier;
             while (single is not null && !unrolled.IsScalar && !(single.HasForwardKernel && CellKernelEmitter.CanUnroll(schedule, single, unrolled)
-                && single.Products.All(g => RowTiles(g.Rows, unrolled).All(t => t.Tier == unrolled) && g.Rows <= FusedAccumulators(tier) * unrolled.Width)))
+                && single.Products.All(g => RowTiles(g.Rows, unrolled).All(t => t.Tier == unrolled) && g.Rows <= RegisterProducts * unrolled.Width)))
             {
                 unrolled = unrolled.Narrower!;
             }

@@ -14,7 +14,10 @@ namespace RnnGen.Numerics
     /// The exponential is evaluated by range reduction, <c>exp(y) = 2^n * exp(r)</c> with
     /// <c>n = round(y / ln 2)</c> and <c>r = y - n*ln2</c> computed with a two-part (Cody–Waite)
     /// split of ln 2, followed by a degree-7 minimax polynomial for <c>exp(r)</c> on
-    /// [-ln2/2, ln2/2]; <c>2^n</c> is built directly in the exponent bits. Only non-positive
+    /// [-ln2/2, ln2/2], <c>1 + r + r^2 P(r)</c> with the quintic <c>P</c> evaluated by Estrin's scheme
+    /// (independent multiply-adds on <c>r</c> and <c>r^2</c>, a shorter dependent chain than Horner's rule,
+    /// which matters to a recurrent step's latency); <c>2^n</c> is built directly in the exponent bits
+    /// and applied in the last multiply-add. Only non-positive
     /// arguments are ever exponentiated (<c>exp(-|x|)</c>, <c>exp(-2|x|)</c>), so nothing can overflow,
     /// and arguments below -87 flush to 0.
     /// </para>
@@ -22,7 +25,7 @@ namespace RnnGen.Numerics
     /// <c>Sigmoid(x) = 1 / (1 + exp(-x))</c>, evaluated as <c>1 / (1 + e)</c> for x &gt;= 0 and
     /// <c>e / (1 + e)</c> for x &lt; 0 with <c>e = exp(-|x|)</c>, which keeps small outputs relatively
     /// accurate. <c>Tanh</c> uses an odd minimax polynomial <c>x + x^3 P(x^2)</c> for |x| &lt; 0.625 and
-    /// <c>1 - 2e / (1 + e)</c> with <c>e = exp(-2|x|)</c> above, with the sign of x restored at the end.
+    /// <c>(1 - e) / (1 + e)</c> with <c>e = exp(-2|x|)</c> above, with the sign of x restored at the end.
     /// </para>
     /// <para>
     /// Saturation: for large |x|, <c>Tanh</c> returns exactly ±1 and <c>Sigmoid</c> exactly 0 or 1;
@@ -32,8 +35,8 @@ namespace RnnGen.Numerics
     /// <para>
     /// Accuracy, as the maximum absolute error against the double-precision functions
     /// (<c>Math.Tanh(x)</c> and <c>1 / (1 + Math.Exp(-x))</c>), measured by evaluating every float in
-    /// [-30, 30], with and without fused multiply-add: <c>Tanh</c> 8.7e-8 (reached near |x| = 0.63),
-    /// <c>Sigmoid</c> 9.0e-8 (reached near x = 7.9). Beyond ±30 both functions are saturated or
+    /// [-30, 30], with and without fused multiply-add: <c>Tanh</c> 9.0e-8 (reached near |x| = 1.27),
+    /// <c>Sigmoid</c> 8.9e-8 (reached near x = 7.86). Beyond ±30 both functions are saturated or
     /// exponentially small and the error is smaller still. Small outputs are also relatively
     /// accurate: for |x| &lt; 0.625 the relative error of <c>Tanh</c> is at most 7.7e-8 where
     /// multiply-add is fused and 8.4e-8 where it is not (every float in [0.25, 0.625) measured both
@@ -114,7 +117,7 @@ namespace RnnGen.Numerics
             else
             {
                 float e = ExpNonPositive(-(a + a));
-                result = 1f - ((e + e) / (1f + e));
+                result = (1f - e) / (1f + e);
             }
 
             return MathF.CopySign(result, x);
@@ -144,19 +147,18 @@ namespace RnnGen.Numerics
             float n = t - RoundingMagic;
             float r = Simd.MultiplyAdd(n, -Ln2Hi, y);
             r = Simd.MultiplyAdd(n, -Ln2Lo, r);
-            float p = Simd.MultiplyAdd(ExpP0, r, ExpP1);
-            p = Simd.MultiplyAdd(p, r, ExpP2);
-            p = Simd.MultiplyAdd(p, r, ExpP3);
-            p = Simd.MultiplyAdd(p, r, ExpP4);
-            p = Simd.MultiplyAdd(p, r, ExpP5);
-            float e = Simd.MultiplyAdd(p, r * r, r) + 1f;
+            // exp(r) - 1 = r + r^2 * P(r), with P(r) = (P0 r + P1) r^4 + (P2 r + P3) r^2 + (P4 r + P5) by
+            // Estrin's scheme: three independent multiply-adds, then two (a shorter chain than Horner's five).
+            float r2 = r * r;
+            float p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(ExpP0, r, ExpP1), r2, Simd.MultiplyAdd(ExpP2, r, ExpP3)), r2, Simd.MultiplyAdd(ExpP4, r, ExpP5));
+            float q = Simd.MultiplyAdd(p, r2, r);
 
             // 2^n as 2^(n >> 1) · 2^(n − (n >> 1)): each factor is a normal float for n in [-126, 128].
             int ni = BitConverter.SingleToInt32Bits(t) - RoundingMagicBits;
             int half = ni >> 1;
             float s1 = BitConverter.Int32BitsToSingle((half << 23) + ExponentBias);
             float s2 = BitConverter.Int32BitsToSingle(((ni - half) << 23) + ExponentBias);
-            return y < ExpLowerLimit ? 0f : e * s1 * s2;
+            return y < ExpLowerLimit ? 0f : Simd.MultiplyAdd(q, s1, s1) * s2;
         }
 
         /// <summary>Computes the softsign <c>x / (1 + |x|)</c>.</summary>
@@ -193,14 +195,15 @@ namespace RnnGen.Numerics
             float n = t - RoundingMagic;
             float r = Simd.MultiplyAdd(n, -Ln2Hi, y);
             r = Simd.MultiplyAdd(n, -Ln2Lo, r);
-            float p = Simd.MultiplyAdd(ExpP0, r, ExpP1);
-            p = Simd.MultiplyAdd(p, r, ExpP2);
-            p = Simd.MultiplyAdd(p, r, ExpP3);
-            p = Simd.MultiplyAdd(p, r, ExpP4);
-            p = Simd.MultiplyAdd(p, r, ExpP5);
-            float e = Simd.MultiplyAdd(p, r * r, r) + 1f;
+            // exp(r) - 1 = r + r^2 * P(r), with P(r) = (P0 r + P1) r^4 + (P2 r + P3) r^2 + (P4 r + P5) by
+            // Estrin's scheme: three independent multiply-adds, then two (a shorter chain than Horner's five).
+            float r2 = r * r;
+            float p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(ExpP0, r, ExpP1), r2, Simd.MultiplyAdd(ExpP2, r, ExpP3)), r2, Simd.MultiplyAdd(ExpP4, r, ExpP5));
+            float q = Simd.MultiplyAdd(p, r2, r);
             float scale = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(t) << 23) + ExponentBias);
-            return y < ExpLowerLimit ? 0f : e * scale;
+            // (1 + q) * 2^n as one multiply-add: scaling by a power of two is exact, so this is the rounded
+            // 1 + q scaled, one rounding and one operation fewer on the chain.
+            return y < ExpLowerLimit ? 0f : Simd.MultiplyAdd(q, scale, scale);
         }
 
         /// <summary>Computes the logistic sigmoid <c>1 / (1 + exp(-x))</c> of every lane.</summary>
@@ -228,7 +231,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector128.Create(TanhQ4));
             Vector128<float> small = Simd.MultiplyAdd(q * z, a, a);
             Vector128<float> e = ExpNonPositive(-(a + a));
-            Vector128<float> large = Vector128<float>.One - ((e + e) / (Vector128<float>.One + e));
+            Vector128<float> large = (Vector128<float>.One - e) / (Vector128<float>.One + e);
             Vector128<float> result = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(TanhPolynomialLimit)), small, large);
             return Vector128.ConditionalSelect(Vector128.Create(-0f), x, result);
         }
@@ -253,17 +256,14 @@ namespace RnnGen.Numerics
             Vector128<float> n = t - Vector128.Create(RoundingMagic);
             Vector128<float> r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-            Vector128<float> p = Simd.MultiplyAdd(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP5));
-            Vector128<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector128<float>.One;
+            Vector128<float> r2 = r * r;
+            Vector128<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector128.Create(ExpP2), r, Vector128.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector128.Create(ExpP4), r, Vector128.Create(ExpP5)));
+            Vector128<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector128<int> ni = t.AsInt32() - Vector128.Create(RoundingMagicBits);
             Vector128<int> half = Vector128.ShiftRightArithmetic(ni, 1);
             Vector128<float> s1 = (Vector128.ShiftLeft(half, 23) + Vector128.Create(ExponentBias)).AsSingle();
             Vector128<float> s2 = (Vector128.ShiftLeft(ni - half, 23) + Vector128.Create(ExponentBias)).AsSingle();
-            return Vector128.AndNot(e * s1 * s2, Vector128.LessThan(y, Vector128.Create(ExpLowerLimit)));
+            return Vector128.AndNot(Simd.MultiplyAdd(q, s1, s1) * s2, Vector128.LessThan(y, Vector128.Create(ExpLowerLimit)));
         }
 
         /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
@@ -296,14 +296,11 @@ namespace RnnGen.Numerics
             Vector128<float> n = t - Vector128.Create(RoundingMagic);
             Vector128<float> r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-            Vector128<float> p = Simd.MultiplyAdd(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector128.Create(ExpP5));
-            Vector128<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector128<float>.One;
+            Vector128<float> r2 = r * r;
+            Vector128<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector128.Create(ExpP0), r, Vector128.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector128.Create(ExpP2), r, Vector128.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector128.Create(ExpP4), r, Vector128.Create(ExpP5)));
+            Vector128<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector128<float> scale = (Vector128.ShiftLeft(t.AsInt32(), 23) + Vector128.Create(ExponentBias)).AsSingle();
-            return Vector128.AndNot(e * scale, Vector128.LessThan(y, Vector128.Create(ExpLowerLimit)));
+            return Vector128.AndNot(Simd.MultiplyAdd(q, scale, scale), Vector128.LessThan(y, Vector128.Create(ExpLowerLimit)));
         }
 
         /// <summary>Computes the logistic sigmoid <c>1 / (1 + exp(-x))</c> of every lane.</summary>
@@ -331,7 +328,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector256.Create(TanhQ4));
             Vector256<float> small = Simd.MultiplyAdd(q * z, a, a);
             Vector256<float> e = ExpNonPositive(-(a + a));
-            Vector256<float> large = Vector256<float>.One - ((e + e) / (Vector256<float>.One + e));
+            Vector256<float> large = (Vector256<float>.One - e) / (Vector256<float>.One + e);
             Vector256<float> result = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhPolynomialLimit)), small, large);
             return Vector256.ConditionalSelect(Vector256.Create(-0f), x, result);
         }
@@ -356,17 +353,14 @@ namespace RnnGen.Numerics
             Vector256<float> n = t - Vector256.Create(RoundingMagic);
             Vector256<float> r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-            Vector256<float> p = Simd.MultiplyAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP5));
-            Vector256<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector256<float>.One;
+            Vector256<float> r2 = r * r;
+            Vector256<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector256.Create(ExpP2), r, Vector256.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector256.Create(ExpP4), r, Vector256.Create(ExpP5)));
+            Vector256<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector256<int> ni = t.AsInt32() - Vector256.Create(RoundingMagicBits);
             Vector256<int> half = Vector256.ShiftRightArithmetic(ni, 1);
             Vector256<float> s1 = (Vector256.ShiftLeft(half, 23) + Vector256.Create(ExponentBias)).AsSingle();
             Vector256<float> s2 = (Vector256.ShiftLeft(ni - half, 23) + Vector256.Create(ExponentBias)).AsSingle();
-            return Vector256.AndNot(e * s1 * s2, Vector256.LessThan(y, Vector256.Create(ExpLowerLimit)));
+            return Vector256.AndNot(Simd.MultiplyAdd(q, s1, s1) * s2, Vector256.LessThan(y, Vector256.Create(ExpLowerLimit)));
         }
 
         /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
@@ -399,14 +393,11 @@ namespace RnnGen.Numerics
             Vector256<float> n = t - Vector256.Create(RoundingMagic);
             Vector256<float> r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-            Vector256<float> p = Simd.MultiplyAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector256.Create(ExpP5));
-            Vector256<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector256<float>.One;
+            Vector256<float> r2 = r * r;
+            Vector256<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector256.Create(ExpP0), r, Vector256.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector256.Create(ExpP2), r, Vector256.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector256.Create(ExpP4), r, Vector256.Create(ExpP5)));
+            Vector256<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector256<float> scale = (Vector256.ShiftLeft(t.AsInt32(), 23) + Vector256.Create(ExponentBias)).AsSingle();
-            return Vector256.AndNot(e * scale, Vector256.LessThan(y, Vector256.Create(ExpLowerLimit)));
+            return Vector256.AndNot(Simd.MultiplyAdd(q, scale, scale), Vector256.LessThan(y, Vector256.Create(ExpLowerLimit)));
         }
 
         /// <summary>Computes the logistic sigmoid <c>1 / (1 + exp(-x))</c> of every lane.</summary>
@@ -434,7 +425,7 @@ namespace RnnGen.Numerics
             q = Simd.MultiplyAdd(q, z, Vector512.Create(TanhQ4));
             Vector512<float> small = Simd.MultiplyAdd(q * z, a, a);
             Vector512<float> e = ExpNonPositive(-(a + a));
-            Vector512<float> large = Vector512<float>.One - ((e + e) / (Vector512<float>.One + e));
+            Vector512<float> large = (Vector512<float>.One - e) / (Vector512<float>.One + e);
             Vector512<float> result = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhPolynomialLimit)), small, large);
             return Vector512.ConditionalSelect(Vector512.Create(-0f), x, result);
         }
@@ -459,17 +450,14 @@ namespace RnnGen.Numerics
             Vector512<float> n = t - Vector512.Create(RoundingMagic);
             Vector512<float> r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-            Vector512<float> p = Simd.MultiplyAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP5));
-            Vector512<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector512<float>.One;
+            Vector512<float> r2 = r * r;
+            Vector512<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector512.Create(ExpP2), r, Vector512.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector512.Create(ExpP4), r, Vector512.Create(ExpP5)));
+            Vector512<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector512<int> ni = t.AsInt32() - Vector512.Create(RoundingMagicBits);
             Vector512<int> half = Vector512.ShiftRightArithmetic(ni, 1);
             Vector512<float> s1 = (Vector512.ShiftLeft(half, 23) + Vector512.Create(ExponentBias)).AsSingle();
             Vector512<float> s2 = (Vector512.ShiftLeft(ni - half, 23) + Vector512.Create(ExponentBias)).AsSingle();
-            return Vector512.AndNot(e * s1 * s2, Vector512.LessThan(y, Vector512.Create(ExpLowerLimit)));
+            return Vector512.AndNot(Simd.MultiplyAdd(q, s1, s1) * s2, Vector512.LessThan(y, Vector512.Create(ExpLowerLimit)));
         }
 
         /// <summary>Computes the softsign <c>x / (1 + |x|)</c> of every lane.</summary>
@@ -502,14 +490,11 @@ namespace RnnGen.Numerics
             Vector512<float> n = t - Vector512.Create(RoundingMagic);
             Vector512<float> r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Hi), y);
             r = Simd.MultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-            Vector512<float> p = Simd.MultiplyAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP2));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP3));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP4));
-            p = Simd.MultiplyAdd(p, r, Vector512.Create(ExpP5));
-            Vector512<float> e = Simd.MultiplyAdd(p, r * r, r) + Vector512<float>.One;
+            Vector512<float> r2 = r * r;
+            Vector512<float> p = Simd.MultiplyAdd(Simd.MultiplyAdd(Simd.MultiplyAdd(Vector512.Create(ExpP0), r, Vector512.Create(ExpP1)), r2, Simd.MultiplyAdd(Vector512.Create(ExpP2), r, Vector512.Create(ExpP3))), r2, Simd.MultiplyAdd(Vector512.Create(ExpP4), r, Vector512.Create(ExpP5)));
+            Vector512<float> q = Simd.MultiplyAdd(p, r2, r);
             Vector512<float> scale = (Vector512.ShiftLeft(t.AsInt32(), 23) + Vector512.Create(ExponentBias)).AsSingle();
-            return Vector512.AndNot(e * scale, Vector512.LessThan(y, Vector512.Create(ExpLowerLimit)));
+            return Vector512.AndNot(Simd.MultiplyAdd(q, scale, scale), Vector512.LessThan(y, Vector512.Create(ExpLowerLimit)));
         }
     }
 }
