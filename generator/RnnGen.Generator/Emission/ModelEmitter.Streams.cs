@@ -282,6 +282,14 @@ internal static partial class ModelEmitter
         string inputParam = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
         using (w.Open($"public void Step(StreamBatch streams, {inputParam}, {Sys}Span<float> outputs)"))
         {
+            w.Line(tokens ? "RequireStreamStep(streams, tokens, outputs);" : "RequireStreamStep(streams, inputs, outputs);");
+            w.Line(tokens ? "AdvanceStreams(streams, tokens, outputs);" : "AdvanceStreams(streams, inputs, outputs);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The checks of a stream-batch Step's arguments (with taps or without), before any stream changes; returns the number of streams.</summary>");
+        using (w.Open($"private int RequireStreamStep(StreamBatch streams, {inputParam}, {Sys}Span<float> outputs)"))
+        {
             w.Line("ThrowIfDisposed();");
             w.Line($"{Sys}ArgumentNullException.ThrowIfNull(streams);");
             w.Line("streams.ThrowIfDisposed();");
@@ -292,6 +300,16 @@ internal static partial class ModelEmitter
                 using (w.Scope())
                 {
                     w.Line($"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}), but holds {{tokens.Length}}.\", \"tokens\");");
+                }
+
+                w.Line("for (int r = 0; r < count; r++)");
+                using (w.Scope())
+                {
+                    w.Line("if ((uint)tokens[r] >= InputSize)");
+                    using (w.Scope())
+                    {
+                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[r], $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
+                    }
                 }
             }
             else
@@ -316,8 +334,7 @@ internal static partial class ModelEmitter
                 w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream ({{count * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
             }
 
-            w.Line();
-            w.Line(tokens ? "AdvanceStreams(streams, tokens, outputs);" : "AdvanceStreams(streams, inputs, outputs);");
+            w.Line("return count;");
         }
 
         w.Line();
@@ -330,17 +347,10 @@ internal static partial class ModelEmitter
             if (tokens)
             {
                 w.Line($"var embedding = _parameters.AsSpan({P(plan.EmbeddingWeight!)}, {Code.Int((long)spec.Input.Vocabulary * width)});");
-                w.Line("// X[r] = E[tokens[r]]; every token is checked before any stream changes.");
+                w.Line("// X[r] = E[tokens[r]]; the callers checked every token before any stream changes.");
                 using (w.Open("for (int r = 0; r < count; r++)"))
                 {
-                    w.Line("int token = tokens[r];");
-                    w.Line("if ((uint)token >= InputSize)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", token, $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
-                    }
-
-                    w.Line($"embedding.Slice(token * {Code.Int(width)}, {Code.Int(width)}).CopyTo(x.Slice(r * {Code.Int(width)}, {Code.Int(width)}));");
+                    w.Line($"embedding.Slice(tokens[r] * {Code.Int(width)}, {Code.Int(width)}).CopyTo(x.Slice(r * {Code.Int(width)}, {Code.Int(width)}));");
                 }
             }
             else

@@ -137,7 +137,6 @@ internal static partial class ModelEmitter
 
         if (HasStreamBatch(plan))
         {
-            string streamInputs = tokens ? $"{Sys}ReadOnlySpan<int> tokens" : $"{Sys}ReadOnlySpan<float> inputs";
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// The stream-batch Step, and also every stream's taps at this step ([Count, TapSize], stream by stream; see");
@@ -152,52 +151,9 @@ internal static partial class ModelEmitter
             w.Line("/// <param name=\"outputs\">Receives OutputSize outputs per stream, stream by stream ([Count, OutputSize]).</param>");
             w.Line("/// <param name=\"taps\">Receives TapSize values per stream, stream by stream ([Count, TapSize]).</param>");
             w.Line(GeneratedCode);
-            using (w.Open($"public void Step(StreamBatch streams, {streamInputs}, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
+            using (w.Open($"public void Step(StreamBatch streams, {inputsParam}, {Sys}Span<float> outputs, {Sys}Span<float> taps)"))
             {
-                w.Line("ThrowIfDisposed();");
-                w.Line($"{Sys}ArgumentNullException.ThrowIfNull(streams);");
-                w.Line("streams.ThrowIfDisposed();");
-                w.Line("int count = streams.Count;");
-                if (tokens)
-                {
-                    w.Line("if (tokens.Length != count)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentException($\"tokens must hold one token per stream ({{count}}), but holds {{tokens.Length}}.\", \"tokens\");");
-                    }
-
-                    w.Line("for (int r = 0; r < count; r++)");
-                    using (w.Scope())
-                    {
-                        w.Line("if ((uint)tokens[r] >= InputSize)");
-                        using (w.Scope())
-                        {
-                            w.Line($"throw new {Sys}ArgumentOutOfRangeException(\"tokens\", tokens[r], $\"The token of stream {{r}} is outside the vocabulary 0 … {{InputSize - 1}}.\");");
-                        }
-                    }
-                }
-                else
-                {
-                    w.Line("if (inputs.Length != count * InputSize)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentException($\"inputs must hold InputSize = {{InputSize}} floats per stream ({{count * InputSize}}), but holds {{inputs.Length}}.\", \"inputs\");");
-                    }
-
-                    w.Line($"int bad = {Rt}Numerics.Finite.IndexOfNonFinite(inputs);");
-                    w.Line("if (bad >= 0)");
-                    using (w.Scope())
-                    {
-                        w.Line($"throw new {Sys}ArgumentException($\"inputs[{{bad}}] (stream {{bad / InputSize}}) is {{inputs[bad].ToString({Sys}Globalization.CultureInfo.InvariantCulture)}}; inputs must be finite (no stream is changed).\", \"inputs\");");
-                    }
-                }
-
-                w.Line("if (outputs.Length != count * OutputSize)");
-                using (w.Scope())
-                {
-                    w.Line($"throw new {Sys}ArgumentException($\"outputs must hold OutputSize = {{OutputSize}} floats per stream ({{count * OutputSize}}), but holds {{outputs.Length}}.\", \"outputs\");");
-                }
-
+                w.Line(tokens ? "int count = RequireStreamStep(streams, tokens, outputs);" : "int count = RequireStreamStep(streams, inputs, outputs);");
                 w.Line("if (taps.Length != (long)count * TapSize)");
                 using (w.Scope())
                 {

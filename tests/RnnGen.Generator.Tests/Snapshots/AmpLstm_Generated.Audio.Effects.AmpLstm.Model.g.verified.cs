@@ -1162,23 +1162,7 @@ namespace Audio.Effects
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Step(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> taps)
         {
-            ThrowIfDisposed();
-            global::System.ArgumentNullException.ThrowIfNull(streams);
-            streams.ThrowIfDisposed();
-            int count = streams.Count;
-            if (inputs.Length != count * InputSize)
-            {
-                throw new global::System.ArgumentException($"inputs must hold InputSize = {InputSize} floats per stream ({count * InputSize}), but holds {inputs.Length}.", "inputs");
-            }
-            int bad = global::RnnGen.Numerics.Finite.IndexOfNonFinite(inputs);
-            if (bad >= 0)
-            {
-                throw new global::System.ArgumentException($"inputs[{bad}] (stream {bad / InputSize}) is {inputs[bad].ToString(global::System.Globalization.CultureInfo.InvariantCulture)}; inputs must be finite (no stream is changed).", "inputs");
-            }
-            if (outputs.Length != count * OutputSize)
-            {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
-            }
+            int count = RequireStreamStep(streams, inputs, outputs);
             if (taps.Length != (long)count * TapSize)
             {
                 throw new global::System.ArgumentException($"taps must hold TapSize = {TapSize} floats per stream ({(long)count * TapSize}), but holds {taps.Length}.", "taps");
@@ -1350,6 +1334,13 @@ namespace Audio.Effects
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Step(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
+            RequireStreamStep(streams, inputs, outputs);
+            AdvanceStreams(streams, inputs, outputs);
+        }
+
+        /// <summary>The checks of a stream-batch Step's arguments (with taps or without), before any stream changes; returns the number of streams.</summary>
+        private int RequireStreamStep(StreamBatch streams, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
             ThrowIfDisposed();
             global::System.ArgumentNullException.ThrowIfNull(streams);
             streams.ThrowIfDisposed();
@@ -1367,8 +1358,7 @@ namespace Audio.Effects
             {
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
-
-            AdvanceStreams(streams, inputs, outputs);
+            return count;
         }
 
         /// <summary>

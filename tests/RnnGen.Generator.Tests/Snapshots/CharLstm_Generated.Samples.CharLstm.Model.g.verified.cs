@@ -1210,25 +1210,7 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Step(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, global::System.Span<float> taps)
         {
-            ThrowIfDisposed();
-            global::System.ArgumentNullException.ThrowIfNull(streams);
-            streams.ThrowIfDisposed();
-            int count = streams.Count;
-            if (tokens.Length != count)
-            {
-                throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
-            }
-            for (int r = 0; r < count; r++)
-            {
-                if ((uint)tokens[r] >= InputSize)
-                {
-                    throw new global::System.ArgumentOutOfRangeException("tokens", tokens[r], $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
-                }
-            }
-            if (outputs.Length != count * OutputSize)
-            {
-                throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
-            }
+            int count = RequireStreamStep(streams, tokens, outputs);
             if (taps.Length != (long)count * TapSize)
             {
                 throw new global::System.ArgumentException($"taps must hold TapSize = {TapSize} floats per stream ({(long)count * TapSize}), but holds {taps.Length}.", "taps");
@@ -1465,6 +1447,13 @@ namespace Samples
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
         public void Step(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
+            RequireStreamStep(streams, tokens, outputs);
+            AdvanceStreams(streams, tokens, outputs);
+        }
+
+        /// <summary>The checks of a stream-batch Step's arguments (with taps or without), before any stream changes; returns the number of streams.</summary>
+        private int RequireStreamStep(StreamBatch streams, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
             ThrowIfDisposed();
             global::System.ArgumentNullException.ThrowIfNull(streams);
             streams.ThrowIfDisposed();
@@ -1473,12 +1462,18 @@ namespace Samples
             {
                 throw new global::System.ArgumentException($"tokens must hold one token per stream ({count}), but holds {tokens.Length}.", "tokens");
             }
+            for (int r = 0; r < count; r++)
+            {
+                if ((uint)tokens[r] >= InputSize)
+                {
+                    throw new global::System.ArgumentOutOfRangeException("tokens", tokens[r], $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
+                }
+            }
             if (outputs.Length != count * OutputSize)
             {
                 throw new global::System.ArgumentException($"outputs must hold OutputSize = {OutputSize} floats per stream ({count * OutputSize}), but holds {outputs.Length}.", "outputs");
             }
-
-            AdvanceStreams(streams, tokens, outputs);
+            return count;
         }
 
         /// <summary>
@@ -1526,15 +1521,10 @@ namespace Samples
             int count = streams.Count;
             var x = streams.Buffer.AsSpan(streams.Inputs, count * 32);
             var embedding = _parameters.AsSpan(Layout.embedding_weight, 2080);
-            // X[r] = E[tokens[r]]; every token is checked before any stream changes.
+            // X[r] = E[tokens[r]]; the callers checked every token before any stream changes.
             for (int r = 0; r < count; r++)
             {
-                int token = tokens[r];
-                if ((uint)token >= InputSize)
-                {
-                    throw new global::System.ArgumentOutOfRangeException("tokens", token, $"The token of stream {r} is outside the vocabulary 0 … {InputSize - 1}.");
-                }
-                embedding.Slice(token * 32, 32).CopyTo(x.Slice(r * 32, 32));
+                embedding.Slice(tokens[r] * 32, 32).CopyTo(x.Slice(r * 32, 32));
             }
 
             EnsureInferenceWeights();
