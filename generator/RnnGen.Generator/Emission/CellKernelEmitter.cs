@@ -483,6 +483,130 @@ internal static class CellKernelEmitter
             : $"{s.Cell.Title} backward {what} for H = {Code.Int(s.Hidden)}: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).";
     }
 
+    /// <summary>
+    /// Vector blocks of one forward row that the 512-bit tier computes together. Each activation is a
+    /// dependent chain ending in a division; with four independent blocks written statement by statement,
+    /// the core works on the others while one block's chain completes, where one block per iteration left
+    /// it waiting (a 128-unit LSTM cell alone: 0.82× the time; a step of the LSTM 64→128: 0.88–0.90×).
+    /// Narrower tiers, with 16 registers, stay at one block.
+    /// </summary>
+    private const int InterleavedBlocks = 4;
+
+    /// <summary>
+    /// A forward row's blocks (see <see cref="Code.OverBlocks"/>): on the 512-bit tier, groups of
+    /// <see cref="InterleavedBlocks"/> whole blocks interleaved (see <see cref="EmitInterleaved"/>), then
+    /// the remaining whole blocks and the narrower tail one at a time. The same operations on the same
+    /// elements: only their order in the instruction stream differs.
+    /// </summary>
+    private static void EmitForwardBlocks(IndentedWriter w, CellSchedule s, VectorTier tier, CellPhase phase, IReadOnlyList<CellPlace> places)
+    {
+        int length = LoopWidth(s, phase, forward: true);
+        int group = InterleavedBlocks * tier.Width;
+        if (tier.Width < 16 || length < group)
+        {
+            Code.OverBlocks(w, tier, length, "j", (t, j) => new Body(s, t, j, places).Forward(w, phase));
+            return;
+        }
+
+        var (mainEnd, tail) = tier.Split(length);
+        int groupEnd = mainEnd - (mainEnd % group);
+        using (w.Open($"for (int j = 0; j < {Code.Int(groupEnd)}; j += {Code.Int(group)})"))
+        {
+            EmitInterleaved(w, phase, Enumerable.Range(0, InterleavedBlocks)
+                .Select(b => new Body(s, tier, b == 0 ? "j" : "j + " + Code.Int(b * tier.Width), places, suffix: b == 0 ? "" : "_" + Code.Int(b)))
+                .ToList());
+        }
+
+        for (int j = groupEnd; j < mainEnd; j += tier.Width)
+        {
+            using (w.Scope())
+            {
+                new Body(s, tier, Code.Int(j), places).Forward(w, phase);
+            }
+        }
+
+        foreach (var (narrower, offset) in tail)
+        {
+            using (w.Scope())
+            {
+                new Body(s, narrower, Code.Int(offset), places).Forward(w, phase);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Several blocks' forward bodies, statement by statement: the first block's statement (with its
+    /// comment), then the same statement of each other block, and so on; then every block's stores. The
+    /// blocks cover different elements, so no store can change what another block loads.
+    /// </summary>
+    private static void EmitInterleaved(IndentedWriter w, CellPhase phase, IReadOnlyList<Body> bodies)
+    {
+        var statements = new List<List<(List<string> Comments, string Line)>>();
+        var stores = new List<string[]>();
+        foreach (var body in bodies)
+        {
+            var values = new IndentedWriter();
+            var stored = new IndentedWriter();
+            body.Forward(values, phase, stores: stored);
+            var lines = new List<(List<string> Comments, string Line)>();
+            var comments = new List<string>();
+            foreach (string line in Lines(values))
+            {
+                if (line.StartsWith("//", System.StringComparison.Ordinal))
+                {
+                    comments.Add(line);
+                    continue;
+                }
+
+                lines.Add((comments, line));
+                comments = new List<string>();
+            }
+
+            statements.Add(lines);
+            stores.Add(Lines(stored));
+        }
+
+        // Every block is the same cell at another offset, so the statements correspond one to one; were
+        // they ever not to, the blocks are written one after another.
+        if (statements.Any(lines => lines.Count != statements[0].Count))
+        {
+            for (int b = 0; b < statements.Count; b++)
+            {
+                foreach (var (comments, line) in statements[b])
+                {
+                    comments.ForEach(c => w.Line(c));
+                    w.Line(line);
+                }
+
+                stores[b].ToList().ForEach(line => w.Line(line));
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < statements[0].Count; i++)
+        {
+            foreach (string comment in statements[0][i].Comments)
+            {
+                w.Line(comment);
+            }
+
+            foreach (var lines in statements)
+            {
+                w.Line(lines[i].Line);
+            }
+        }
+
+        foreach (string line in stores.SelectMany(lines => lines))
+        {
+            w.Line(line);
+        }
+    }
+
+    /// <summary>The non-empty lines a writer holds.</summary>
+    private static string[] Lines(IndentedWriter w) =>
+        w.ToString().Split(['\n'], System.StringSplitOptions.RemoveEmptyEntries);
+
     private static void EmitRows(IndentedWriter w, CellSchedule s, VectorTier tier, string name, IReadOnlyList<CellPlace> places, CellPhase phase, bool forward)
     {
         w.Line(Code.AggressiveOptimization);
@@ -498,18 +622,14 @@ internal static class CellKernelEmitter
                     w.Line(stride == 0 ? $"ref float {arg}Row = ref {arg};" : $"ref float {arg}Row = {Code.RefAt(arg, "b * " + Code.Int(stride))};");
                 }
 
-                Code.OverBlocks(w, tier, LoopWidth(s, phase, forward), "j", (t, j) =>
+                if (forward)
                 {
-                    var body = new Body(s, t, j, places);
-                    if (forward)
-                    {
-                        body.Forward(w, phase);
-                    }
-                    else
-                    {
-                        body.Backward(w, phase);
-                    }
-                });
+                    EmitForwardBlocks(w, s, tier, phase, places);
+                }
+                else
+                {
+                    Code.OverBlocks(w, tier, LoopWidth(s, phase, forward), "j", (t, j) => new Body(s, t, j, places).Backward(w, phase));
+                }
             }
         }
 
@@ -528,6 +648,7 @@ internal static class CellKernelEmitter
         private readonly CellSchedule _s;
         private readonly VectorTier _t;
         private readonly string _j;
+        private readonly string _suffix;
         private readonly System.Func<CellPlace, string?>? _register;
         private readonly System.Func<CellPlace, bool>? _keep;
         private readonly Dictionary<int, (string Text, int Precedence)> _values = new();
@@ -540,11 +661,12 @@ internal static class CellKernelEmitter
         private int _level;
 
         public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments, IEnumerable<string>? reserved = null,
-            System.Func<CellPlace, string?>? register = null, System.Func<CellPlace, bool>? keep = null)
+            System.Func<CellPlace, string?>? register = null, System.Func<CellPlace, bool>? keep = null, string suffix = "")
         {
             _s = s;
             _t = t;
             _j = j;
+            _suffix = suffix;
             _register = register;
             _keep = keep;
 
@@ -574,6 +696,8 @@ internal static class CellKernelEmitter
                 name = "@" + name;
             }
 
+            // A block written beside others names its values apart from theirs.
+            name += _suffix;
             string candidate = name;
             for (int i = 2; !_names.Add(candidate); i++)
             {
@@ -724,7 +848,7 @@ internal static class CellKernelEmitter
             };
         }
 
-        public void Forward(IndentedWriter w, CellPhase phase, IReadOnlyList<CellTap>? taps = null)
+        public void Forward(IndentedWriter w, CellPhase phase, IReadOnlyList<CellTap>? taps = null, IndentedWriter? stores = null)
         {
             _w = w;
             _level = phase.Level;
@@ -742,14 +866,15 @@ internal static class CellKernelEmitter
             // Every value is computed before the first store: a store may overwrite what a later value would load.
             var stored = phase.Stores.Select(st => (st.Place, Value: Value(st.Node, stored: true).Text)).ToList();
             var tapped = taps.Select(tap => (tap.Offset, Value: Value(tap.Node, stored: true).Text)).ToList();
+            stores ??= w;
             foreach (var (place, value) in stored.Where(st => _keep is null || _keep(st.Place)))
             {
-                w.Line(Store(value, place));
+                stores.Line(Store(value, place));
             }
 
             foreach (var (offset, value) in tapped)
             {
-                w.Line(_t.Store(value, "tapsRow", Code.Offset(offset, _j)));
+                stores.Line(_t.Store(value, "tapsRow", Code.Offset(offset, _j)));
             }
         }
 

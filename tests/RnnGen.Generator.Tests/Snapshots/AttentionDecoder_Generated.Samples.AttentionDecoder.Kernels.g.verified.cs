@@ -17382,21 +17382,42 @@ namespace Samples
                     ref float keptTanhCRow = ref At(ref keptTanhC, b * 128);
                     ref float hNextRow = ref At(ref hNext, b * 128);
                     ref float cNextRow = ref At(ref cNext, b * 128);
-                    for (int j = 0; j < 128; j += 16)
+                    for (int j = 0; j < 128; j += 64)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                         var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
+                        var i_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 16)));
+                        var i_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 32)));
+                        var i_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 48)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
                         var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
+                        var f_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 16)));
+                        var f_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 32)));
+                        var f_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 48)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
                         var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j)));
+                        var g_1 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j + 16)));
+                        var g_2 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j + 32)));
+                        var g_3 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(256 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(256 + j + 48)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
                         var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j)));
+                        var o_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j + 16)));
+                        var o_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j + 32)));
+                        var o_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(384 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(384 + j + 48)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
+                        var c_1 = f_1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 16)) + i_1 * g_1;
+                        var c_2 = f_2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 32)) + i_2 * g_2;
+                        var c_3 = f_3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 48)) + i_3 * g_3;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                        var tanhC_1 = global::RnnGen.Numerics.Activations.Tanh(c_1);
+                        var tanhC_2 = global::RnnGen.Numerics.Activations.Tanh(c_2);
+                        var tanhC_3 = global::RnnGen.Numerics.Activations.Tanh(c_3);
                         // h_t = o_t ⊙ tanh(c_t)
                         var h = o * tanhC;
+                        var h_1 = o_1 * tanhC_1;
+                        var h_2 = o_2 * tanhC_2;
+                        var h_3 = o_3 * tanhC_3;
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(128 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(256 + j));
@@ -17404,6 +17425,27 @@ namespace Samples
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_1, ref gatesRow, (uint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_1, ref gatesRow, (uint)(128 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_1, ref gatesRow, (uint)(256 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_1, ref gatesRow, (uint)(384 + j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_1, ref keptTanhCRow, (uint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_1, ref hNextRow, (uint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_1, ref cNextRow, (uint)(j + 16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_2, ref gatesRow, (uint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_2, ref gatesRow, (uint)(128 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_2, ref gatesRow, (uint)(256 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_2, ref gatesRow, (uint)(384 + j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_2, ref keptTanhCRow, (uint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_2, ref hNextRow, (uint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_2, ref cNextRow, (uint)(j + 32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_3, ref gatesRow, (uint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_3, ref gatesRow, (uint)(128 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_3, ref gatesRow, (uint)(256 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_3, ref gatesRow, (uint)(384 + j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_3, ref keptTanhCRow, (uint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_3, ref hNextRow, (uint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_3, ref cNextRow, (uint)(j + 48));
                     }
                 }
             }
