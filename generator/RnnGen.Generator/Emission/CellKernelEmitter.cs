@@ -510,10 +510,14 @@ internal static class CellKernelEmitter
 
         var (mainEnd, tail) = tier.Split(length);
         int groupEnd = mainEnd - (mainEnd % group);
-        using (w.Open($"for (int j = 0; j < {Code.Int(groupEnd)}; j += {Code.Int(group)})"))
+
+        // A single group is a scope at constant offsets, not a loop that runs once.
+        bool once = groupEnd == group;
+        using (once ? w.Scope() : w.Open($"for (int j = 0; j < {Code.Int(groupEnd)}; j += {Code.Int(group)})"))
         {
             EmitInterleaved(w, phase, Enumerable.Range(0, InterleavedBlocks)
-                .Select(b => new Body(s, tier, b == 0 ? "j" : "j + " + Code.Int(b * tier.Width), places, suffix: b == 0 ? "" : "_" + Code.Int(b)))
+                .Select(b => new Body(s, tier, once ? Code.Int(b * tier.Width) : b == 0 ? "j" : "j + " + Code.Int(b * tier.Width), places,
+                    suffix: b == 0 ? "" : "_" + Code.Int(b)))
                 .ToList());
         }
 
@@ -566,34 +570,22 @@ internal static class CellKernelEmitter
             stores.Add(Lines(stored));
         }
 
-        // Every block is the same cell at another offset, so the statements correspond one to one; were
-        // they ever not to, the blocks are written one after another.
-        if (statements.Any(lines => lines.Count != statements[0].Count))
+        // Every block is the same cell at another offset, so the statements correspond one to one.
+        for (int i = 0; i < statements.Max(lines => lines.Count); i++)
         {
             for (int b = 0; b < statements.Count; b++)
             {
-                foreach (var (comments, line) in statements[b])
+                if (i >= statements[b].Count)
                 {
-                    comments.ForEach(c => w.Line(c));
-                    w.Line(line);
+                    continue;
                 }
 
-                stores[b].ToList().ForEach(line => w.Line(line));
-            }
+                if (b == 0)
+                {
+                    statements[b][i].Comments.ForEach(c => w.Line(c));
+                }
 
-            return;
-        }
-
-        for (int i = 0; i < statements[0].Count; i++)
-        {
-            foreach (string comment in statements[0][i].Comments)
-            {
-                w.Line(comment);
-            }
-
-            foreach (var lines in statements)
-            {
-                w.Line(lines[i].Line);
+                w.Line(statements[b][i].Line);
             }
         }
 

@@ -254,7 +254,9 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>Checks a Forward's tap buffer (and that the pass is an inference pass) before Forward changes anything.</summary>");
+        w.Line(plan.HasDropout
+            ? "/// <summary>Checks a Forward's tap buffer, and that the pass is an inference pass, before Forward changes anything.</summary>"
+            : "/// <summary>Checks a Forward's tap buffer before Forward changes anything.</summary>");
         using (w.Open($"private void RequireBatchTaps({Sys}Span<float> taps)"))
         {
             w.Line("if (taps.Length != (long)BatchSize * SequenceLength * TapSize)");

@@ -13177,33 +13177,32 @@ namespace Samples
                     ref float keptTanhCRow = ref At(ref keptTanhC, b * 64);
                     ref float hNextRow = ref At(ref hNext, b * 64);
                     ref float cNextRow = ref At(ref cNext, b * 64);
-                    for (int j = 0; j < 64; j += 64)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
-                        var i_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 16)));
-                        var i_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 32)));
-                        var i_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j + 48)));
+                        var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(0)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(0)));
+                        var i_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(16)));
+                        var i_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32)));
+                        var i_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(48)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
-                        var f_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j + 16)));
-                        var f_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j + 32)));
-                        var f_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j + 48)));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64)));
+                        var f_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(80)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(80)));
+                        var f_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(96)));
+                        var f_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(112)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(112)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j)));
-                        var g_1 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 16)));
-                        var g_2 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 32)));
-                        var g_3 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128 + j + 48)));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(128)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(128)));
+                        var g_1 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(144)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(144)));
+                        var g_2 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(160)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(160)));
+                        var g_3 = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(176)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(176)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j)));
-                        var o_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j + 16)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j + 16)));
-                        var o_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j + 32)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j + 32)));
-                        var o_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192 + j + 48)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192 + j + 48)));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(192)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(192)));
+                        var o_1 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(208)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(208)));
+                        var o_2 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(224)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(224)));
+                        var o_3 = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(240)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(240)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                        var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
-                        var c_1 = f_1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 16)) + i_1 * g_1;
-                        var c_2 = f_2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 32)) + i_2 * g_2;
-                        var c_3 = f_3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j + 48)) + i_3 * g_3;
+                        var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(0)) + i * g;
+                        var c_1 = f_1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(16)) + i_1 * g_1;
+                        var c_2 = f_2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(32)) + i_2 * g_2;
+                        var c_3 = f_3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(48)) + i_3 * g_3;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         var tanhC_1 = global::RnnGen.Numerics.Activations.Tanh(c_1);
                         var tanhC_2 = global::RnnGen.Numerics.Activations.Tanh(c_2);
@@ -13213,34 +13212,34 @@ namespace Samples
                         var h_1 = o_1 * tanhC_1;
                         var h_2 = o_2 * tanhC_2;
                         var h_3 = o_3 * tanhC_3;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(64 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(128 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(192 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_1, ref gatesRow, (uint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_1, ref gatesRow, (uint)(64 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_1, ref gatesRow, (uint)(128 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_1, ref gatesRow, (uint)(192 + j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_1, ref keptTanhCRow, (uint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_1, ref hNextRow, (uint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_1, ref cNextRow, (uint)(j + 16));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_2, ref gatesRow, (uint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_2, ref gatesRow, (uint)(64 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_2, ref gatesRow, (uint)(128 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_2, ref gatesRow, (uint)(192 + j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_2, ref keptTanhCRow, (uint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_2, ref hNextRow, (uint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_2, ref cNextRow, (uint)(j + 32));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_3, ref gatesRow, (uint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_3, ref gatesRow, (uint)(64 + j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_3, ref gatesRow, (uint)(128 + j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_3, ref gatesRow, (uint)(192 + j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_3, ref keptTanhCRow, (uint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_3, ref hNextRow, (uint)(j + 48));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_3, ref cNextRow, (uint)(j + 48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(128));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(192));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_1, ref gatesRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_1, ref gatesRow, (uint)(80));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_1, ref gatesRow, (uint)(144));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_1, ref gatesRow, (uint)(208));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_1, ref keptTanhCRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_1, ref hNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_1, ref cNextRow, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_2, ref gatesRow, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_2, ref gatesRow, (uint)(96));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_2, ref gatesRow, (uint)(160));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_2, ref gatesRow, (uint)(224));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_2, ref keptTanhCRow, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_2, ref hNextRow, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_2, ref cNextRow, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i_3, ref gatesRow, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f_3, ref gatesRow, (uint)(112));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g_3, ref gatesRow, (uint)(176));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o_3, ref gatesRow, (uint)(240));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC_3, ref keptTanhCRow, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h_3, ref hNextRow, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c_3, ref cNextRow, (uint)(48));
                     }
                 }
             }

@@ -1134,7 +1134,7 @@ namespace Samples
             ForwardTaps(inputs, taps);
         }
 
-        /// <summary>Checks a Forward's tap buffer (and that the pass is an inference pass) before Forward changes anything.</summary>
+        /// <summary>Checks a Forward's tap buffer before Forward changes anything.</summary>
         private void RequireBatchTaps(global::System.Span<float> taps)
         {
             if (taps.Length != (long)BatchSize * SequenceLength * TapSize)
