@@ -207,6 +207,16 @@ internal static class Table
         AudioRows(rows, wanted, seconds, signal, "gru", 32, () => new AudioGru32(seed: 1));
         AudioRows(rows, wanted, seconds, signal, "gru", 40, () => new AudioGru40(seed: 1));
         AudioRows(rows, wanted, seconds, signal, "gru", 64, () => new AudioGru64(seed: 1));
+        AudioRows(rows, wanted, seconds, signal, "lstm", 8, () => new AudioRationalLstm8(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "lstm", 16, () => new AudioRationalLstm16(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "lstm", 32, () => new AudioRationalLstm32(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "lstm", 40, () => new AudioRationalLstm40(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "lstm", 64, () => new AudioRationalLstm64(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "gru", 8, () => new AudioRationalGru8(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "gru", 16, () => new AudioRationalGru16(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "gru", 32, () => new AudioRationalGru32(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "gru", 40, () => new AudioRationalGru40(seed: 1), rational: true);
+        AudioRows(rows, wanted, seconds, signal, "gru", 64, () => new AudioRationalGru64(seed: 1), rational: true);
 
         // The same steps reading compact copies of the weights (InferenceWeights = BFloat16 or Int8).
         foreach (var (format, suffix, name) in new[] { (WeightFormat.BFloat16, "bf16", "bfloat16"), (WeightFormat.Int8, "int8", "int8") })
@@ -317,12 +327,14 @@ internal static class Table
     /// </remarks>
     /// <summary>
     /// The rows of one audio shape, times per sample: "audio_{kind}_{hidden}", Process over blocks of 64
-    /// samples, and "audio_{kind}_{hidden}_step", one Step per sample. The model is made only when a row is wanted.
+    /// samples, and "audio_{kind}_{hidden}_step", one Step per sample; with <paramref name="rational"/> (a model
+    /// declared with ActivationMath.Rational), "audio_{kind}_{hidden}_rational" and "…_rational_step". The model is
+    /// made only when a row is wanted.
     /// </summary>
-    private static void AudioRows<TState>(List<Row> rows, Func<string, bool> wanted, double seconds, float[] signal, string kind, int hidden, Func<IFeatureStreamingModel<TState>> create)
+    private static void AudioRows<TState>(List<Row> rows, Func<string, bool> wanted, double seconds, float[] signal, string kind, int hidden, Func<IFeatureStreamingModel<TState>> create, bool rational = false)
         where TState : IRecurrentState
     {
-        string key = $"audio_{kind}_{hidden}";
+        string key = $"audio_{kind}_{hidden}" + (rational ? "_rational" : "");
         if (!wanted(key) && !wanted(key + "_step"))
         {
             return;
@@ -330,7 +342,7 @@ internal static class Table
 
         var model = create();
         using var owner = (IDisposable)model;
-        string name = $"{(kind == "lstm" ? "LSTM" : "GRU")} 1→{hidden} + Dense 1";
+        string name = $"{(kind == "lstm" ? "LSTM" : "GRU")} 1→{hidden} + Dense 1" + (rational ? ", rational activations" : "");
         using var state = model.NewState();
         var outputs = new float[signal.Length];
         if (wanted(key))
@@ -354,7 +366,7 @@ internal static class Table
 
     /// <summary>The keys of the audio rows, in table order.</summary>
     private static string[] AudioKeys() =>
-        [.. new[] { "lstm", "gru" }.SelectMany(kind => new[] { 8, 16, 32, 40, 64 }.SelectMany(h => new[] { $"audio_{kind}_{h}", $"audio_{kind}_{h}_step" }))];
+        [.. new[] { "", "_rational" }.SelectMany(math => new[] { "lstm", "gru" }.SelectMany(kind => new[] { 8, 16, 32, 40, 64 }.SelectMany(h => new[] { $"audio_{kind}_{h}{math}", $"audio_{kind}_{h}{math}_step" })))];
 
     private static Row Time(string key, string label, double seconds, double flops, Action action)
     {

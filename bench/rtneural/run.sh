@@ -2,7 +2,8 @@
 # RnnGen against the real RTNeural on RTNeural's own audio shapes: LSTM and GRU of 8, 16, 32, 40 and 64
 # units on one input sample, with a Dense 1 head. RTNeural is built from a source directory you give
 # (its repository, fetched separately, with its bundled Eigen in modules/Eigen) with
-# g++ -O3 -march=native and its compile-time ModelT API; RnnGen's rows come from the benchmark table.
+# g++ -O3 -march=native and its compile-time ModelT API; RnnGen's rows come from the benchmark table, for
+# models with exact activations (the default) and with rational ones (ActivationMath.Rational).
 # The two programs run one at a time, alternating, for the given number of rounds.
 #
 #   bench/rtneural/run.sh /path/to/RTNeural [--rounds 5] [--seconds 0.5]
@@ -53,7 +54,8 @@ for kind in lstm gru; do
         keys="$keys audio_${kind}_${h}"
     done
 done
-rnngen_keys=$(for k in $keys; do printf '%s,%s_step,' "$k" "$k"; done)
+# Each shape with exact activations (the default) and with ActivationMath.Rational.
+rnngen_keys=$(for k in $keys; do printf '%s,%s_step,%s_rational,%s_rational_step,' "$k" "$k" "$k" "$k"; done)
 
 # 3. Interleaved rounds: RTNeural, then RnnGen (and the other way round every other round).
 for (( r = 1; r <= rounds; r++ )); do

@@ -326,6 +326,7 @@ public sealed partial class RnnModelGenerator
             }
 
             int sequenceLength = 0, batchSize = 0;
+            bool rationalActivations = false;
             InputSpec? input = null;
             var recurrent = new List<RecurrentSpec>();
             var recurrentSyntax = new List<(string Kind, SyntaxReference Syntax)>();
@@ -372,6 +373,21 @@ public sealed partial class RnnModelGenerator
                     case "RnnModel":
                         sequenceLength = Positive(data, syntax, kind, "SequenceLength", 0);
                         batchSize = Positive(data, syntax, kind, "BatchSize", 0);
+                        foreach (var named in data.NamedArguments)
+                        {
+                            if (named.Key == "ActivationMath" && named.Value.Value is int math)
+                            {
+                                if (math is 0 or 1)
+                                {
+                                    rationalActivations = math == 1;
+                                }
+                                else
+                                {
+                                    Report(DiagnosticDescriptors.InvalidEnumValue, At(syntax), kind, "ActivationMath", math, "ActivationMath");
+                                }
+                            }
+                        }
+
                         break;
 
                     case "Embedding":
@@ -701,7 +717,8 @@ public sealed partial class RnnModelGenerator
                 loss.Value,
                 condition,
                 attention,
-                headDropout);
+                headDropout,
+                rationalActivations);
 
             // Sizes that overflow a buffer are a declaration error, not a runtime surprise. One
             // report names the largest buffer.

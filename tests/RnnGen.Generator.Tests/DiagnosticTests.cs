@@ -54,6 +54,7 @@ public sealed class DiagnosticTests
         ["RNNG017", Valid.Replace("[Lstm(Hidden = 7)]", "[Mut(Hidden = 7)]") + "public partial class M;", "Mut(Hidden = 7)"],
         ["RNNG017", Valid.Replace("[Lstm(Hidden = 7)]", "[Lstm(Hidden = 3)][Mut(Hidden = 4, Variant = MutVariant.Mut2)]") + "public partial class M;", "Mut(Hidden = 4, Variant = MutVariant.Mut2)"],
         ["RNNG014", Valid.Replace("[Lstm(Hidden = 7)]", "[Mut(Hidden = 3, Variant = (MutVariant)3)]") + "public partial class M;", "Mut(Hidden = 3, Variant = (MutVariant)3)"],
+        ["RNNG014", Valid.Replace("BatchSize = 2)", "BatchSize = 2, ActivationMath = (ActivationMath)2)") + "public partial class M;", "RnnModel(SequenceLength = 4, BatchSize = 2, ActivationMath = (ActivationMath)2)"],
         ["RNNG012", "[Dropout(0.2)]" + Valid + "public partial class M;", "Dropout(0.2)"],
         ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Dense(Outputs = 5)][Dropout(0.2)]") + "public partial class M;", "Dropout(0.2)"],
         ["RNNG012", Valid.Replace("[Dense(Outputs = 5)]", "[Attention(MemorySize = 3, MemoryLength = 4, Units = 5)][Dropout(0.2)][Dense(Outputs = 5)]") + "public partial class M;", "Dropout(0.2)"],

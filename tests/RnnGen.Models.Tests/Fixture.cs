@@ -22,7 +22,15 @@ internal sealed class Fixture
 
     public string Name { get; }
 
-    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name + ".safetensors");
+    /// <summary>
+    /// The fixture file of a fixture name. A model with rational activations (see RationalModels.cs),
+    /// "Rational{Model}", runs its exact twin's fixture: the same PyTorch reference, within the same tolerances.
+    /// </summary>
+    public static string PathOf(string name) =>
+        Path.Combine(AppContext.BaseDirectory, "Fixtures", (name.StartsWith(RationalPrefix, StringComparison.Ordinal) ? name[RationalPrefix.Length..] : name) + ".safetensors");
+
+    /// <summary>The name prefix of the models declared with <c>ActivationMath.Rational</c>.</summary>
+    public const string RationalPrefix = "Rational";
 
     public static Fixture Load(string name) => new(name, SafeTensors.ReadAll(PathOf(name)));
 

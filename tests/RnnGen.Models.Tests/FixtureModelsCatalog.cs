@@ -16,6 +16,7 @@ internal static class FixtureModelsCatalog
         "LstmLast", "GruMean", "CondLstm", "AttnDecoder", "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean",
         "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features", "Mgu", "Kitchen", "LstmProj", "LstmPeepholeProj", "CondProj",
         "RnnRelu2.ragged", "Lstm1.ragged", "Lstm3Mse.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
+        "RationalLstm1", "RationalGru2", "RationalCondLstm", "RationalAttnDecoder", "RationalLstm40", "RationalMixed.ragged",
     ];
 
     public static IEnumerable<object[]> All()
@@ -74,6 +75,12 @@ internal static class FixtureModelsCatalog
             "LstmProj" => ModelHarness.Tokens<LstmProj, LstmProj.State, int>(name, new LstmProj(), f.TokenInputs, f.ClassTargets, lengths),
             "LstmPeepholeProj" => ModelHarness.Features<LstmPeepholeProj, LstmPeepholeProj.State, float>(name, new LstmPeepholeProj(), f.FloatInputs, f.FloatTargets, lengths),
             "Kitchen" => ModelHarness.Features<Kitchen, Kitchen.State, float>(name, new Kitchen(), f.FloatInputs, f.FloatTargets, lengths),
+            "RationalLstm1" => ModelHarness.Tokens<RationalLstm1, RationalLstm1.State, int>(name, new RationalLstm1(), f.TokenInputs, f.ClassTargets, lengths),
+            "RationalGru2" => ModelHarness.Tokens<RationalGru2, RationalGru2.State, int>(name, new RationalGru2(), f.TokenInputs, f.ClassTargets, lengths),
+            "RationalCondLstm" => ModelHarness.Tokens<RationalCondLstm, RationalCondLstm.State, int>(name, new RationalCondLstm(), f.TokenInputs, f.ClassTargets, lengths),
+            "RationalAttnDecoder" => ModelHarness.Tokens<RationalAttnDecoder, RationalAttnDecoder.State, int>(name, new RationalAttnDecoder(), f.TokenInputs, f.ClassTargets, lengths),
+            "RationalLstm40" => ModelHarness.Features<RationalLstm40, RationalLstm40.State, float>(name, new RationalLstm40(), f.FloatInputs, f.FloatTargets, lengths),
+            "RationalMixed" => ModelHarness.Tokens<RationalMixed, RationalMixed.State, int>(name, new RationalMixed(), f.TokenInputs, f.ClassTargets, lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(name)),
         };
     }

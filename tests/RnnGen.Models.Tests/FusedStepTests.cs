@@ -35,6 +35,20 @@ public partial class FusedLstm64;
 [MeanSquaredError]
 public partial class FusedGru32;
 
+[RnnModel(SequenceLength = 48, BatchSize = 2, ActivationMath = ActivationMath.Rational)]
+[Input(Features = 1)]
+[Lstm(Hidden = 16)]
+[Dense(Outputs = 1)]
+[MeanSquaredError]
+public partial class FusedRationalLstm16;
+
+[RnnModel(SequenceLength = 48, BatchSize = 2, ActivationMath = ActivationMath.Rational)]
+[Input(Features = 1)]
+[Gru(Hidden = 8)]
+[Dense(Outputs = 1)]
+[MeanSquaredError]
+public partial class FusedRationalGru8;
+
 /// <summary>
 /// The fused step gives Forward's outputs bit for bit on the audio shapes, on every tier the tests
 /// run on: a stream processed in blocks of 1, 5 and 48 steps from each batch entry's initial state,
@@ -53,6 +67,12 @@ public sealed class FusedStepTests
 
     [Fact]
     public void Gru32_TwoOutputs_ProcessIsForward() => ProcessIsForward<FusedGru32, FusedGru32.State>(new FusedGru32(seed: 4));
+
+    [Fact]
+    public void RationalLstm16_ProcessIsForward() => ProcessIsForward<FusedRationalLstm16, FusedRationalLstm16.State>(new FusedRationalLstm16(seed: 5));
+
+    [Fact]
+    public void RationalGru8_ProcessIsForward() => ProcessIsForward<FusedRationalGru8, FusedRationalGru8.State>(new FusedRationalGru8(seed: 6));
 
     private static void ProcessIsForward<TModel, TState>(TModel model)
         where TModel : IRnnModel<float, float>, IFeatureStreamingModel<TState>

@@ -46,6 +46,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
             "RnnTanh", "RnnRelu2", "Lstm1", "Lstm3Mse", "Gru2", "Gru1Mse", "Mixed", "Lstm40", "Tiny", "LstmLast", "GruMean", "CondLstm", "AttnDecoder",
             "DropoutStack", "DropoutAttn", "DropoutLast", "DropoutMean", "LstmPeephole", "LstmCoupled", "GruResetBefore", "Mut", "Mut1Features", "Mgu", "Kitchen", "LstmProj", "LstmPeepholeProj", "CondProj",
             "RnnRelu2.ragged", "Lstm1.ragged", "Gru2.ragged", "Mixed.ragged", "LstmLast.ragged", "GruMean.ragged",
+            "RationalLstm1", "RationalGru2", "RationalCondLstm", "RationalAttnDecoder", "RationalLstm40", "RationalMixed.ragged",
         }.Select(name => new object[] { name });
 
     /// <summary>

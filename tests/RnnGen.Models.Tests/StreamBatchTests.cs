@@ -201,6 +201,10 @@ public sealed class StreamBatchTests
             case "LstmPeepholeProj": Features<LstmPeepholeProj, LstmPeepholeProj.State, LstmPeepholeProj.StreamBatch>(new LstmPeepholeProj(seed: 1), LstmPeepholeProj.ParallelStreamsMinimum, threads, parallel, format); break;
             case "Mgu": Tokens<Mgu, Mgu.State, Mgu.StreamBatch>(new Mgu(seed: 1), Mgu.ParallelStreamsMinimum, threads, parallel, format); break;
             case "Kitchen": Features<Kitchen, Kitchen.State, Kitchen.StreamBatch>(new Kitchen(seed: 1), Kitchen.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RationalLstm1": Tokens<RationalLstm1, RationalLstm1.State, RationalLstm1.StreamBatch>(new RationalLstm1(seed: 1), RationalLstm1.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RationalGru2": Tokens<RationalGru2, RationalGru2.State, RationalGru2.StreamBatch>(new RationalGru2(seed: 1), RationalGru2.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RationalCondLstm": Tokens<RationalCondLstm, RationalCondLstm.State, RationalCondLstm.StreamBatch>(new RationalCondLstm(seed: 1), RationalCondLstm.ParallelStreamsMinimum, threads, parallel, format); break;
+            case "RationalLstm40": Features<RationalLstm40, RationalLstm40.State, RationalLstm40.StreamBatch>(new RationalLstm40(seed: 1), RationalLstm40.ParallelStreamsMinimum, threads, parallel, format); break;
             default: throw new ArgumentException("No stream batch check for " + name, nameof(name));
         }
     }

@@ -39,6 +39,14 @@ public partial class SplitRnn;
 [MeanSquaredError]
 public partial class SplitPeephole;
 
+// SplitRationalGru: SplitGru with rational sigmoid and tanh (ActivationMath.Rational), in the unit-split kernels too.
+[RnnModel(SequenceLength = 10, BatchSize = 1, ActivationMath = ActivationMath.Rational)]
+[Embedding(Vocabulary = 30, Dimensions = 16)]
+[Gru(Hidden = 160)]
+[Dense(Outputs = 30)]
+[SoftmaxCrossEntropy]
+public partial class SplitRationalGru;
+
 /// <summary>
 /// Work with a single row (a stream's Step, Forward at batch size 1) is split between threads by
 /// hidden units. Each element is still one thread's chain of the same kernel, so the outputs, states,
@@ -46,7 +54,7 @@ public partial class SplitPeephole;
 /// </summary>
 public sealed class UnitSplitTests
 {
-    public static IEnumerable<object[]> SplitModels() => [["SplitLstm"], ["SplitGru"], ["SplitRnn"], ["SplitPeephole"]];
+    public static IEnumerable<object[]> SplitModels() => [["SplitLstm"], ["SplitGru"], ["SplitRnn"], ["SplitPeephole"], ["SplitRationalGru"]];
 
     /// <summary>The fixture models and the split models above: Step must not depend on the thread count for any of them.</summary>
     public static IEnumerable<object[]> AllModels()
@@ -224,6 +232,8 @@ public sealed class UnitSplitTests
                 Gaussian(SplitRnn.SequenceLength * SplitRnn.InputSize), Gaussian(SplitRnn.SequenceLength * SplitRnn.OutputSize), lengths),
             "SplitPeephole" => ModelHarness.Features<SplitPeephole, SplitPeephole.State, float>(model, new SplitPeephole(seed: 5),
                 Gaussian(SplitPeephole.SequenceLength * SplitPeephole.InputSize), Gaussian(SplitPeephole.SequenceLength * SplitPeephole.OutputSize), lengths),
+            "SplitRationalGru" => ModelHarness.Tokens<SplitRationalGru, SplitRationalGru.State, int>(model, new SplitRationalGru(seed: 5),
+                Classes(SplitRationalGru.SequenceLength, SplitRationalGru.InputSize), Classes(SplitRationalGru.SequenceLength, SplitRationalGru.OutputSize), lengths),
             _ => throw new ArgumentException("Unknown model " + model, nameof(model)),
         };
 

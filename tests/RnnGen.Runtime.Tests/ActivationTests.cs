@@ -13,6 +13,13 @@ namespace RnnGen.Runtime.Tests
         private const double TanhBound = 1.0e-7;
         private const double SigmoidBound = 1.0e-7;
 
+        // The rational approximations (ActivationMath.Rational): every float in [-30, 30] gives 3.2e-7
+        // (RationalTanh) and 1.9e-7 (RationalSigmoid) where multiply-add is fused, 3.5e-7 and 2.1e-7 where
+        // it is not, as documented on Activations.
+        private static readonly bool Fused = System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+        private static readonly double RationalTanhBound = Fused ? 3.2e-7 : 3.5e-7;
+        private static readonly double RationalSigmoidBound = Fused ? 1.9e-7 : 2.1e-7;
+
         public enum Function
         {
             Tanh,
@@ -21,6 +28,8 @@ namespace RnnGen.Runtime.Tests
             Exp,
             Softsign,
             HardSigmoid,
+            RationalTanh,
+            RationalSigmoid,
         }
 
         /// <summary>
@@ -100,6 +109,64 @@ namespace RnnGen.Runtime.Tests
             }
 
             Assert.True(worst <= SigmoidBound, $"max |Sigmoid - sigmoid| = {worst:E3} at x = {worstAt:R}");
+        }
+
+        [Fact]
+        public void RationalTanhIsWithinItsBoundOddAndBelowOne()
+        {
+            double worst = 0;
+            float worstAt = 0;
+            foreach (float x in Inputs())
+            {
+                float y = Activations.RationalTanh(x);
+                Assert.True(float.IsFinite(y) && MathF.Abs(y) <= 1f, $"RationalTanh({x:R}) = {y:R}");
+                Assert.Equal(BitConverter.SingleToInt32Bits(-y), BitConverter.SingleToInt32Bits(Activations.RationalTanh(-x)));
+                double error = Math.Abs(y - Math.Tanh(x));
+                if (error > worst)
+                {
+                    worst = error;
+                    worstAt = x;
+                }
+            }
+
+            Assert.True(worst <= RationalTanhBound, $"max |RationalTanh - tanh| = {worst:E3} at x = {worstAt:R}");
+            Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(Activations.RationalTanh(-0f)));
+            Assert.Equal(1f, Activations.RationalTanh(float.PositiveInfinity));
+            Assert.Equal(-1f, Activations.RationalTanh(float.NegativeInfinity));
+            Assert.Equal(1f, Activations.RationalTanh(7.905312f));
+            Assert.True(Activations.RationalTanh(7.9053106f) < 1f);
+            Assert.True(float.IsNaN(Activations.RationalTanh(float.NaN)));
+        }
+
+        [Fact]
+        public void RationalSigmoidIsWithinItsBoundAndInTheUnitInterval()
+        {
+            double worst = 0;
+            float worstAt = 0;
+            foreach (float x in Inputs())
+            {
+                float y = Activations.RationalSigmoid(x);
+                Assert.True(float.IsFinite(y) && y >= 0f && y <= 1f, $"RationalSigmoid({x:R}) = {y:R}");
+                double error = Math.Abs(y - ReferenceSigmoid(x));
+                if (error > worst)
+                {
+                    worst = error;
+                    worstAt = x;
+                }
+            }
+
+            Assert.True(worst <= RationalSigmoidBound, $"max |RationalSigmoid - sigmoid| = {worst:E3} at x = {worstAt:R}");
+            Assert.Equal(0.5f, Activations.RationalSigmoid(0f));
+
+            // Its scaled coefficients make it ½ + ½·RationalTanh(x/2) bit for bit.
+            foreach (float x in Inputs())
+            {
+                float expected = Simd.MultiplyAdd(Activations.RationalTanh(x * 0.5f), 0.5f, 0.5f);
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(Activations.RationalSigmoid(x)), $"RationalSigmoid({x:R}) = {Activations.RationalSigmoid(x):R}, ½ + ½·RationalTanh(x/2) = {expected:R}");
+            }
+            Assert.Equal(1f, Activations.RationalSigmoid(float.PositiveInfinity));
+            Assert.Equal(0f, Activations.RationalSigmoid(float.NegativeInfinity));
+            Assert.True(float.IsNaN(Activations.RationalSigmoid(float.NaN)));
         }
 
         [Fact]
@@ -208,6 +275,12 @@ namespace RnnGen.Runtime.Tests
         [InlineData(128, Function.HardSigmoid)]
         [InlineData(256, Function.HardSigmoid)]
         [InlineData(512, Function.HardSigmoid)]
+        [InlineData(128, Function.RationalTanh)]
+        [InlineData(256, Function.RationalTanh)]
+        [InlineData(512, Function.RationalTanh)]
+        [InlineData(128, Function.RationalSigmoid)]
+        [InlineData(256, Function.RationalSigmoid)]
+        [InlineData(512, Function.RationalSigmoid)]
         public void VectorOverloadsMatchTheScalarOverloadLaneByLane(int width, Function function)
         {
             float[] inputs = Inputs();
@@ -227,7 +300,15 @@ namespace RnnGen.Runtime.Tests
                 }
 
                 Assert.True(FloatAssert.UlpDistance(scalar, vector[i]) <= 2, $"{function}({x:R}): scalar {scalar:R}, Vector{width} {vector[i]:R}");
-                if (function is Function.Exp or Function.Softsign or Function.HardSigmoid)
+                if (function is Function.RationalTanh or Function.RationalSigmoid)
+                {
+                    // The rational functions are the same IEEE operations in every overload: equal bits.
+                    Assert.True(BitConverter.SingleToInt32Bits(scalar) == BitConverter.SingleToInt32Bits(vector[i]), $"{function}({x:R}): scalar {scalar:R}, Vector{width} {vector[i]:R}");
+                    double reference = function == Function.RationalTanh ? Math.Tanh(x) : ReferenceSigmoid(x);
+                    double rationalBound = function == Function.RationalTanh ? RationalTanhBound : RationalSigmoidBound;
+                    Assert.True(Math.Abs(vector[i] - reference) <= rationalBound, $"{function}({x:R}) = {vector[i]:R}, expected {reference:R}");
+                }
+                else if (function is Function.Exp or Function.Softsign or Function.HardSigmoid)
                 {
                     AssertAccurate(function, x, vector[i]);
                 }
@@ -291,6 +372,8 @@ namespace RnnGen.Runtime.Tests
             Function.Exp => Activations.Exp(x),
             Function.Softsign => Activations.Softsign(x),
             Function.HardSigmoid => Activations.HardSigmoid(x),
+            Function.RationalTanh => Activations.RationalTanh(x),
+            Function.RationalSigmoid => Activations.RationalSigmoid(x),
             _ => Activations.Relu(x),
         };
 
@@ -316,6 +399,8 @@ namespace RnnGen.Runtime.Tests
                                 Function.Exp => Activations.Exp(x),
                                 Function.Softsign => Activations.Softsign(x),
                                 Function.HardSigmoid => Activations.HardSigmoid(x),
+                                Function.RationalTanh => Activations.RationalTanh(x),
+                                Function.RationalSigmoid => Activations.RationalSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);
@@ -332,6 +417,8 @@ namespace RnnGen.Runtime.Tests
                                 Function.Exp => Activations.Exp(x),
                                 Function.Softsign => Activations.Softsign(x),
                                 Function.HardSigmoid => Activations.HardSigmoid(x),
+                                Function.RationalTanh => Activations.RationalTanh(x),
+                                Function.RationalSigmoid => Activations.RationalSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);
@@ -348,6 +435,8 @@ namespace RnnGen.Runtime.Tests
                                 Function.Exp => Activations.Exp(x),
                                 Function.Softsign => Activations.Softsign(x),
                                 Function.HardSigmoid => Activations.HardSigmoid(x),
+                                Function.RationalTanh => Activations.RationalTanh(x),
+                                Function.RationalSigmoid => Activations.RationalSigmoid(x),
                                 _ => Activations.Relu(x),
                             };
                             y.CopyTo(destination);

@@ -133,6 +133,9 @@ internal sealed class CellSchedule
 
     public CellDefinition Cell { get; }
 
+    /// <summary>Whether the kernels evaluate sigmoid and tanh as the runtime's rational approximations (<c>ActivationMath.Rational</c>).</summary>
+    public bool Rational { get; private set; }
+
     public int Hidden { get; }
 
     public int Projection { get; }
@@ -246,9 +249,9 @@ internal sealed class CellSchedule
 
     public bool IsSinglePhase => Phases.Count(p => p.HasForwardKernel || p.Products.Count > 0) == 1;
 
-    public static CellSchedule Create(CellDefinition cell, int hidden, int projection, int input)
+    public static CellSchedule Create(CellDefinition cell, int hidden, int projection, int input, bool rational = false)
     {
-        var s = new CellSchedule(cell, hidden, projection, input);
+        var s = new CellSchedule(cell, hidden, projection, input) { Rational = rational };
         s.Build();
         return s;
     }

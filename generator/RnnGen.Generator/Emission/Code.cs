@@ -8,6 +8,12 @@ internal static class Code
 {
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string Activations = "global::RnnGen.Numerics.Activations";
+
+    /// <summary>The runtime's sigmoid a model evaluates: the exact one, or the rational approximation (<c>ActivationMath.Rational</c>).</summary>
+    public static string Sigmoid(bool rational) => rational ? "RationalSigmoid" : "Sigmoid";
+
+    /// <summary>The runtime's tanh a model evaluates: the exact one, or the rational approximation (<c>ActivationMath.Rational</c>).</summary>
+    public static string Tanh(bool rational) => rational ? "RationalTanh" : "Tanh";
     public const string Simd = "global::RnnGen.Numerics.Simd";
     public const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 

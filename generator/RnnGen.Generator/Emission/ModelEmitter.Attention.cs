@@ -240,7 +240,7 @@ internal static partial class ModelEmitter
                 w.Line("float e = 0f;");
                 using (w.Open("for (int i = 0; i < AttentionUnits; i++)"))
                 {
-                    w.Line($"float x = {Code.Activations}.Tanh(query[i] + k[i]);");
+                    w.Line($"float x = {Code.Activations}.{Code.Tanh(plan.Spec.RationalActivations)}(query[i] + k[i]);");
                     w.Line("th[i] = x;");
                     w.Line("e += v[i] * x;");
                 }

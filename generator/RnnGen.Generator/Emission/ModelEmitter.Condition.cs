@@ -134,7 +134,7 @@ internal static partial class ModelEmitter
         {
             using (w.Open("for (int i = 0; i < values.Length; i++)"))
             {
-                w.Line($"values[i] = {Code.Activations}.Tanh(values[i]);");
+                w.Line($"values[i] = {Code.Activations}.{Code.Tanh(plan.Spec.RationalActivations)}(values[i]);");
             }
         }
 

@@ -15,6 +15,7 @@ namespace RnnGen.Generator.Models;
 /// <param name="Condition">The conditioning vector that sets the initial states, or <see langword="null"/>.</param>
 /// <param name="Attention">Attention over a memory before the head, or <see langword="null"/>.</param>
 /// <param name="HeadDropout">Dropout probability on the top layer's outputs, which the head (and attention) read, or 0.</param>
+/// <param name="RationalActivations">Whether sigmoid and tanh are the rational approximations (<c>ActivationMath.Rational</c>) rather than the exact functions.</param>
 internal sealed record ModelSpec(
     string? Namespace,
     string ClassName,
@@ -26,7 +27,8 @@ internal sealed record ModelSpec(
     LossKind Loss,
     ConditionSpec? Condition,
     AttentionSpec? Attention,
-    double HeadDropout)
+    double HeadDropout,
+    bool RationalActivations = false)
 {
     /// <summary>The name used for hint names and documentation: namespace-qualified.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -315,7 +315,7 @@ internal sealed class ModelPlan
             {
                 int h = layer.Hidden;
                 string suffix = "_l" + k.ToString(CultureInfo.InvariantCulture);
-                var schedule = CellSchedule.Create(layer.Cell, h, layer.Projection, inputSize);
+                var schedule = CellSchedule.Create(layer.Cell, h, layer.Projection, inputSize, Spec.RationalActivations);
                 var cell = schedule.Cell;
 
                 // The cell's parameters in state-dict order; the matrices of a fused group follow each
