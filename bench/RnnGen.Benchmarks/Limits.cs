@@ -12,7 +12,8 @@ namespace RnnGen.Benchmarks;
 /// What this machine allows, measured the way the generated kernels use it: the peak rate of fused
 /// multiply–adds at the widest vector width the runtime accelerates here (512-bit with AVX-512, 256-bit
 /// with AVX2, 128-bit otherwise), one core and then every core at once, and the rate at which one core
-/// reads a buffer that lives in L1, in L2 or beyond. The performance table's "limit" column comes from
+/// reads a buffer that lives in L1, in L2 or beyond, and the latency of an FMA and of the activations in a
+/// chain of dependent calls (what bounds a small model's step). The performance table's "limit" column comes from
 /// these figures: a streaming step must read every weight once, so its time is at least the weights'
 /// size divided by the read rate of the cache they live in.
 /// </summary>
@@ -66,7 +67,99 @@ internal static class Limits
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {kilobytes,5} KB once, 1 core, {bits}-bit loads:  {microseconds,8:F2} µs ({rate,6:F1} GB/s)"));
         }
 
+        // A recurrent step is a chain of dependent operations: their latency, not the FMA rate, bounds a
+        // small model's step. Each figure is one call in a chain of calls, each on the last one's result.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency in a dependent chain, {bits}-bit: FMA {Latency<TWidth, TVector, FmaStep<TWidth, TVector>>():F2} ns, " +
+            $"Sigmoid {Latency<TWidth, TVector, SigmoidStep<TWidth, TVector>>():F1} ns, Tanh {Latency<TWidth, TVector, TanhStep<TWidth, TVector>>():F1} ns, " +
+            $"RationalSigmoid {Latency<TWidth, TVector, RationalSigmoidStep<TWidth, TVector>>():F1} ns, RationalTanh {Latency<TWidth, TVector, RationalTanhStep<TWidth, TVector>>():F1} ns"));
         return 0;
+    }
+
+    /// <summary>Nanoseconds per call of <typeparamref name="TStep"/> in a chain of calls (the median of five runs of 0.1 s).</summary>
+    private static double Latency<TWidth, TVector, TStep>()
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+        where TStep : struct, IStep<TVector>
+    {
+        const long Calls = 1 << 20;
+        TVector x = TWidth.Create(0.3f);
+        x = Chain<TVector, TStep>(x, Calls);
+        var runs = new double[5];
+        for (int r = 0; r < runs.Length; r++)
+        {
+            long calls = 0;
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed.TotalSeconds < 0.1)
+            {
+                x = Chain<TVector, TStep>(x, Calls);
+                calls += Calls;
+            }
+
+            runs[r] = watch.Elapsed.TotalSeconds * 1e9 / calls;
+        }
+
+        Sink = TWidth.Sum(x);
+        Array.Sort(runs);
+        return runs[runs.Length / 2];
+    }
+
+    /// <summary>Keeps the chains' results alive.</summary>
+    private static float Sink;
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static TVector Chain<TVector, TStep>(TVector x, long calls)
+        where TVector : struct
+        where TStep : struct, IStep<TVector>
+    {
+        for (long i = 0; i < calls; i++)
+        {
+            x = TStep.Next(x);
+        }
+
+        return x;
+    }
+
+    /// <summary>One link of a dependent chain.</summary>
+    private interface IStep<TVector>
+        where TVector : struct
+    {
+        static abstract TVector Next(TVector x);
+    }
+
+    private readonly struct FmaStep<TWidth, TVector> : IStep<TVector>
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        public static TVector Next(TVector x) => TWidth.MultiplyAdd(x, TWidth.Create(0.5f), TWidth.Create(0.25f));
+    }
+
+    private readonly struct SigmoidStep<TWidth, TVector> : IStep<TVector>
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        public static TVector Next(TVector x) => TWidth.Sigmoid(x);
+    }
+
+    private readonly struct TanhStep<TWidth, TVector> : IStep<TVector>
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        public static TVector Next(TVector x) => TWidth.Tanh(x);
+    }
+
+    private readonly struct RationalSigmoidStep<TWidth, TVector> : IStep<TVector>
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        public static TVector Next(TVector x) => TWidth.RationalSigmoid(x);
+    }
+
+    private readonly struct RationalTanhStep<TWidth, TVector> : IStep<TVector>
+        where TWidth : struct, IWidth<TVector>
+        where TVector : struct
+    {
+        public static TVector Next(TVector x) => TWidth.RationalTanh(x);
     }
 
     /// <summary>GFLOP/s of <paramref name="threads"/> threads each running <see cref="Chains"/> independent FMA chains.</summary>
@@ -202,6 +295,14 @@ internal static class Limits
         static abstract TVector Load(ref float at, nuint offset);
 
         static abstract float Sum(TVector vector);
+
+        static abstract TVector Sigmoid(TVector x);
+
+        static abstract TVector Tanh(TVector x);
+
+        static abstract TVector RationalSigmoid(TVector x);
+
+        static abstract TVector RationalTanh(TVector x);
     }
 
     private readonly struct Wide512 : IWidth<Vector512<float>>
@@ -217,6 +318,14 @@ internal static class Limits
         public static Vector512<float> Load(ref float at, nuint offset) => Vector512.LoadUnsafe(ref at, offset);
 
         public static float Sum(Vector512<float> vector) => Vector512.Sum(vector);
+
+        public static Vector512<float> Sigmoid(Vector512<float> x) => Activations.Sigmoid(x);
+
+        public static Vector512<float> Tanh(Vector512<float> x) => Activations.Tanh(x);
+
+        public static Vector512<float> RationalSigmoid(Vector512<float> x) => Activations.RationalSigmoid(x);
+
+        public static Vector512<float> RationalTanh(Vector512<float> x) => Activations.RationalTanh(x);
     }
 
     private readonly struct Wide256 : IWidth<Vector256<float>>
@@ -232,6 +341,14 @@ internal static class Limits
         public static Vector256<float> Load(ref float at, nuint offset) => Vector256.LoadUnsafe(ref at, offset);
 
         public static float Sum(Vector256<float> vector) => Vector256.Sum(vector);
+
+        public static Vector256<float> Sigmoid(Vector256<float> x) => Activations.Sigmoid(x);
+
+        public static Vector256<float> Tanh(Vector256<float> x) => Activations.Tanh(x);
+
+        public static Vector256<float> RationalSigmoid(Vector256<float> x) => Activations.RationalSigmoid(x);
+
+        public static Vector256<float> RationalTanh(Vector256<float> x) => Activations.RationalTanh(x);
     }
 
     private readonly struct Wide128 : IWidth<Vector128<float>>
@@ -247,5 +364,13 @@ internal static class Limits
         public static Vector128<float> Load(ref float at, nuint offset) => Vector128.LoadUnsafe(ref at, offset);
 
         public static float Sum(Vector128<float> vector) => Vector128.Sum(vector);
+
+        public static Vector128<float> Sigmoid(Vector128<float> x) => Activations.Sigmoid(x);
+
+        public static Vector128<float> Tanh(Vector128<float> x) => Activations.Tanh(x);
+
+        public static Vector128<float> RationalSigmoid(Vector128<float> x) => Activations.RationalSigmoid(x);
+
+        public static Vector128<float> RationalTanh(Vector128<float> x) => Activations.RationalTanh(x);
     }
 }
