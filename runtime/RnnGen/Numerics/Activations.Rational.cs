@@ -24,7 +24,7 @@ namespace RnnGen.Numerics
 
         /// <summary>Computes the hyperbolic tangent by a rational approximation (see the remarks on rational activations).</summary>
         /// <param name="x">The input.</param>
-        /// <returns>A value in [-1, 1] within 3.5e-7 of tanh(x) (±1 for |x| ≥ 7.9053111); NaN for NaN.</returns>
+        /// <returns>A value in [-1, 1] within 3.6e-7 of tanh(x) (±1 for |x| ≥ 7.9053111); NaN for NaN.</returns>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float RationalTanh(float x)
         {
