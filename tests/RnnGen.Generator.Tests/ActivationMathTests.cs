@@ -49,6 +49,40 @@ public sealed class ActivationMathTests
         Assert.Contains("values[i] = global::RnnGen.Numerics.Activations.RationalTanh(values[i])", code, StringComparison.Ordinal);
     }
 
+    /// <summary>Every other kind of cell: the variants, MUT, and a cell written in C#, each with tanh and sigmoid in its step.</summary>
+    [Theory]
+    [InlineData("[Lstm(Hidden = 7, Peepholes = true, Projection = 3)]")]
+    [InlineData("[Lstm(Hidden = 7, CoupledGates = true)]")]
+    [InlineData("[Gru(Hidden = 7, ResetAfter = false)]")]
+    [InlineData("[Mut(Hidden = 3, Variant = MutVariant.Mut3)]")]
+    [InlineData("[Cell(typeof(Mgu), Hidden = 7)]")]
+    public void Rational_ReachesEveryCell(string layer)
+    {
+        const string cell = """
+            using RnnGen.Cells;
+            using static RnnGen.Cells.CellMath;
+            [RecurrentCell]
+            public static class Mgu
+            {
+                public static void Step(Units x, ref Units h, CellParameters p)
+                {
+                    var f = Sigmoid(p.Linear("w_f", x) + p.Linear("u_f", h));
+                    var n = Tanh(p.Linear("w_n", x) + p.Linear("u_n", f * h));
+                    h = (1 - f) * h + f * n;
+                }
+            }
+            """;
+        string source = cell + "\n[RnnModel(SequenceLength = 4, BatchSize = 2, ActivationMath = ActivationMath.Rational)]\n[Input(Features = 3)]\n" + layer + "\n[Dense(Outputs = 2)]\n[MeanSquaredError]\npublic partial class M;";
+        var (result, compiled) = GeneratorHarness.Run("using RnnGen;\n" + source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(compiled.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        string code = string.Concat(result.GeneratedTrees.Select(t => t.ToString()));
+        Assert.DoesNotContain("Activations.Sigmoid(", code, StringComparison.Ordinal);
+        Assert.DoesNotContain("Activations.Tanh(", code, StringComparison.Ordinal);
+        Assert.Contains("Activations.RationalSigmoid(", code, StringComparison.Ordinal);
+        Assert.Contains("Activations.RationalTanh(", code, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData(", ActivationMath = ActivationMath.Exact")]

@@ -108,6 +108,21 @@ public sealed class IncrementalityTests
         Assert.Contains("LstmForward_H96", second.GeneratedSources[1].SourceText.ToString());
     }
 
+    [Fact]
+    public void ChangingActivationMath_RegeneratesTheModelAndItsKernels()
+    {
+        var compilation = GeneratorHarness.Compilation(SnapshotTests.CharLstm);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        Assert.DoesNotContain("Activations.RationalTanh(", string.Concat(driver.GetRunResult().GeneratedTrees.Select(t => t.ToString())));
+        var tree = compilation.SyntaxTrees.Single();
+        string rational = SnapshotTests.CharLstm.Replace("BatchSize = 32)", "BatchSize = 32, ActivationMath = ActivationMath.Rational)");
+        Assert.NotEqual(SnapshotTests.CharLstm, rational);
+        var changed = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(rational, GeneratorHarness.ParseOptions, tree.FilePath));
+        var second = driver.RunGenerators(changed).GetRunResult().Results.Single();
+        Assert.Contains(second.TrackedSteps[RnnModelGenerator.TrackingNames.Models].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("Activations.RationalTanh(", string.Concat(second.GeneratedSources.Select(s => s.SourceText.ToString())));
+    }
+
     private static void AssertNoRoslynObjects(GeneratorRunResult result, string[]? steps = null)
     {
         // RnnGen's own steps; the compiler's internal steps behind ForAttributeWithMetadataName

@@ -97,8 +97,13 @@ namespace RnnGen.Runtime.Tests
             Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(Activations.RationalTanh(-0f)));
             Assert.Equal(1f, Activations.RationalTanh(float.PositiveInfinity));
             Assert.Equal(-1f, Activations.RationalTanh(float.NegativeInfinity));
-            Assert.Equal(1f, Activations.RationalTanh(7.905312f));
-            Assert.True(Activations.RationalTanh(7.9053106f) < 1f);
+            // ±1 from the limit 7.90531110763549805 on, and below 1 just before it.
+            Assert.Equal(1f, Activations.RationalTanh(7.90531110763549805f));
+            Assert.Equal(-1f, Activations.RationalTanh(-7.90531110763549805f));
+            Assert.True(Activations.RationalTanh(MathF.BitDecrement(7.90531110763549805f)) < 1f);
+            Assert.True(Activations.RationalSigmoid(MathF.BitDecrement(2 * 7.90531110763549805f)) < 1f);
+            Assert.Equal(1f, Activations.RationalSigmoid(2 * 7.90531110763549805f));
+            Assert.Equal(0f, Activations.RationalSigmoid(-2 * 7.90531110763549805f));
             Assert.True(float.IsNaN(Activations.RationalTanh(float.NaN)));
         }
 

@@ -8,7 +8,7 @@ namespace RnnGen.Cells
     /// cell as written gives the values of the generated forward pass up to the order of additions (in a
     /// model declared with <c>ActivationMath.Rational</c>, the kernels evaluate
     /// <see cref="Activations.RationalSigmoid(float)"/> and <see cref="Activations.RationalTanh(float)"/>
-    /// instead, within 3.6e-7 of these).
+    /// instead, each within 3.6e-7 of the exact function).
     /// </summary>
     /// <remarks>Import them with <c>using static RnnGen.Cells.CellMath;</c> to write <c>Sigmoid(…)</c>.</remarks>
     public static class CellMath

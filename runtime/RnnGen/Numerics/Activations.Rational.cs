@@ -6,7 +6,7 @@ namespace RnnGen.Numerics
 {
     public static partial class Activations
     {
-        // From here on the result is ±1 (tanh(x) is within 2.7e-7 of it); below, the rational stays under 1.
+        // From here on the result is ±1 (tanh(x) is within 2.8e-7 of it); below, the rational stays under 1.
         private const float RationalTanhLimit = 7.90531110763549805f;
 
         // tanh(x) ≈ x·(A0 + A1 z + … + A6 z⁶) / (B0 + B1 z + B2 z² + B3 z³), z = x² (Eigen's ptanh_float).

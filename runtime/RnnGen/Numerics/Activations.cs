@@ -54,10 +54,10 @@ namespace RnnGen.Numerics
     /// <b>Rational activations.</b> <see cref="RationalTanh(float)"/> evaluates
     /// <c>tanh(x) ≈ x·P(x²) / Q(x²)</c>, a minimax rational function with a numerator of degree 13 and a
     /// denominator of degree 6, for |x| &lt; 7.90531110763549805 and exactly ±1 from there on (tanh is
-    /// within 2.7e-7 of ±1 there). These are the coefficients of Eigen's single-precision tanh, the
+    /// within 2.8e-7 of ±1 there). These are the coefficients of Eigen's single-precision tanh, the
     /// function RTNeural's Eigen backend evaluates. Both polynomials are evaluated by Estrin's scheme
     /// (independent multiply-adds on x², x⁴ and x⁸), then one multiply and one division: no
-    /// exponential and no branch, so a dependent chain through it is about half as long as through
+    /// exponential and, in the vector overloads, no branch, so a dependent chain through it is about half as long as through
     /// <see cref="Tanh(float)"/>. <see cref="RationalSigmoid(float)"/> is <c>½ + ½·RationalTanh(x/2)</c>.
     /// </para>
     /// <para>
