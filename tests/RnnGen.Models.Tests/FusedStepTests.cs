@@ -5,7 +5,8 @@ namespace RnnGen.Models.Tests;
 
 // The audio shapes (one input sample, LSTM or GRU of 8–64 units, Dense 1): Step and Process over float32
 // weights run them as one fused kernel per tier, the cell's blocks written out with the state's
-// products in registers. Forward runs the separate product and cell kernels.
+// products in registers. Forward runs the separate product and cell kernels. Up to 32 units (16 for
+// Step), each layer also carries its h from step to step in registers, its lanes broadcast from there.
 
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
@@ -20,6 +21,22 @@ public partial class FusedLstm8;
 [Dense(Outputs = 1)]
 [MeanSquaredError]
 public partial class FusedLstm16;
+
+[RnnModel(SequenceLength = 48, BatchSize = 2)]
+[Input(Features = 1)]
+[Lstm(Hidden = 32)]
+[Dense(Outputs = 1)]
+[MeanSquaredError]
+public partial class FusedLstm32;
+
+// Two layers, each carrying its own h: the second layer's input product reads the first layer's new h.
+[RnnModel(SequenceLength = 48, BatchSize = 2)]
+[Input(Features = 3)]
+[Lstm(Hidden = 16)]
+[Gru(Hidden = 16)]
+[Dense(Outputs = 2)]
+[MeanSquaredError]
+public partial class FusedLstmGru16;
 
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
@@ -51,8 +68,8 @@ public partial class FusedRationalGru8;
 
 /// <summary>
 /// The fused step gives Forward's outputs bit for bit on the audio shapes, on every tier the tests
-/// run on: a stream processed in blocks of 1, 5 and 48 steps from each batch entry's initial state,
-/// and the final state Forward leaves.
+/// run on: a stream processed in blocks of 1, 5 and 48 steps, and one Step at a time, from each batch
+/// entry's initial state, and the final state Forward leaves.
 /// </summary>
 public sealed class FusedStepTests
 {
@@ -61,6 +78,12 @@ public sealed class FusedStepTests
 
     [Fact]
     public void Lstm16_TwoFeatures_ProcessIsForward() => ProcessIsForward<FusedLstm16, FusedLstm16.State>(new FusedLstm16(seed: 2));
+
+    [Fact]
+    public void Lstm32_ProcessIsForward() => ProcessIsForward<FusedLstm32, FusedLstm32.State>(new FusedLstm32(seed: 8));
+
+    [Fact]
+    public void LstmGru16_TwoLayers_ProcessIsForward() => ProcessIsForward<FusedLstmGru16, FusedLstmGru16.State>(new FusedLstmGru16(seed: 9));
 
     [Fact]
     public void Lstm64_ProcessIsForward() => ProcessIsForward<FusedLstm64, FusedLstm64.State>(new FusedLstm64(seed: 3));
@@ -108,7 +131,8 @@ public sealed class FusedStepTests
 
             var forward = new float[b * t * o];
             model.Forward(inputs, forward);
-            foreach (int block in new[] { 1, 5, t })
+            // Blocks of 1, 5 and t steps through Process, then (block 0) one Step per step.
+            foreach (int block in new[] { 1, 5, t, 0 })
             {
                 for (int entry = 0; entry < b; entry++)
                 {
@@ -125,8 +149,14 @@ public sealed class FusedStepTests
                     }
 
                     var processed = new float[t * o];
-                    for (int start = 0; start < t; start += block)
+                    for (int start = 0; start < t; start += Math.Max(block, 1))
                     {
+                        if (block == 0)
+                        {
+                            model.Step(state, inputs.AsSpan(((entry * t) + start) * f, f), processed.AsSpan(start * o, o));
+                            continue;
+                        }
+
                         int n = Math.Min(block, t - start);
                         model.Process(state, inputs.AsSpan(((entry * t) + start) * f, n * f), processed.AsSpan(start * o, n * o));
                     }

@@ -439,11 +439,13 @@ internal static class CellKernelEmitter
     /// <summary>
     /// The same, its blocks of <paramref name="tier"/>'s width written out one by one (H a multiple of
     /// the width): a value at a place and element for which <paramref name="register"/> names a variable
-    /// of the caller (a product's accumulator) is read from it instead of memory, and the stores
-    /// <paramref name="keep"/> refuses (values kept for a backward pass that never comes) are left out.
+    /// of the caller (a product's accumulator, a state carried from the last step) is read from it instead
+    /// of memory, the stores <paramref name="keep"/> refuses (values kept for a backward pass that never
+    /// comes) are left out, and a stored value for which <paramref name="carry"/> names a variable of the
+    /// caller is also assigned to it (the new state, carried to the next step in registers).
     /// </summary>
     public static void EmitForwardUnrolled(IndentedWriter w, CellSchedule s, CellPhase phase, VectorTier tier, System.Func<CellPlace, string> place,
-        IEnumerable<string> reserved, System.Func<CellPlace, string?> register, System.Func<CellPlace, bool> keep)
+        IEnumerable<string> reserved, System.Func<CellPlace, string?> register, System.Func<CellPlace, bool> keep, System.Func<CellPlace, string?>? carry = null)
     {
         var places = ForwardArguments(s, phase);
         var names = reserved.ToList();
@@ -461,11 +463,14 @@ internal static class CellKernelEmitter
             {
                 using (w.Scope())
                 {
-                    new Body(s, tier, Code.Int(j), places, names, register, keep).Forward(w, phase);
+                    new Body(s, tier, Code.Int(j), places, names, register, keep, carry: carry).Forward(w, phase);
                 }
             }
         }
     }
+
+    /// <summary>The elements a forward phase's kernel covers for one row (the hidden units, for the cells so far).</summary>
+    public static int ForwardWidth(CellSchedule s, CellPhase phase) => LoopWidth(s, phase, forward: true);
 
     /// <summary>Whether <see cref="EmitForwardUnrolled"/> writes a phase out for a tier: at most four whole blocks.</summary>
     public static bool CanUnroll(CellSchedule s, CellPhase phase, VectorTier tier) =>
@@ -643,6 +648,7 @@ internal static class CellKernelEmitter
         private readonly string _suffix;
         private readonly System.Func<CellPlace, string?>? _register;
         private readonly System.Func<CellPlace, bool>? _keep;
+        private readonly System.Func<CellPlace, string?>? _carry;
         private readonly Dictionary<int, (string Text, int Precedence)> _values = new();
         private readonly Dictionary<int, (string Text, int Precedence)> _adjoints = new();
         private readonly Dictionary<int, int> _valueUses = new();
@@ -653,7 +659,8 @@ internal static class CellKernelEmitter
         private int _level;
 
         public Body(CellSchedule s, VectorTier t, string j, IEnumerable<CellPlace> arguments, IEnumerable<string>? reserved = null,
-            System.Func<CellPlace, string?>? register = null, System.Func<CellPlace, bool>? keep = null, string suffix = "")
+            System.Func<CellPlace, string?>? register = null, System.Func<CellPlace, bool>? keep = null, string suffix = "",
+            System.Func<CellPlace, string?>? carry = null)
         {
             _s = s;
             _t = t;
@@ -661,6 +668,7 @@ internal static class CellKernelEmitter
             _suffix = suffix;
             _register = register;
             _keep = keep;
+            _carry = carry;
 
             // The names the kernel itself declares or calls around a block: a value named after one
             // (a cell's local "count" or "At") gets a suffix instead of hiding it.
@@ -862,6 +870,14 @@ internal static class CellKernelEmitter
             foreach (var (place, value) in stored.Where(st => _keep is null || _keep(st.Place)))
             {
                 stores.Line(Store(value, place));
+            }
+
+            foreach (var (place, value) in stored)
+            {
+                if (_carry?.Invoke(place with { Offset = place.Offset + int.Parse(_j, System.Globalization.CultureInfo.InvariantCulture) }) is { } carried)
+                {
+                    stores.Line($"{carried} = {value};");
+                }
             }
 
             foreach (var (offset, value) in tapped)

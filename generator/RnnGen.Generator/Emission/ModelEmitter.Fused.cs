@@ -29,6 +29,73 @@ internal static partial class ModelEmitter
     private const int RegisterProducts = 12;
 
     /// <summary>
+    /// The most multiply–adds a product of the state may have to be written out column by column, each
+    /// column's lane broadcast from the state carried in registers, in a block of steps: the register path's
+    /// products of 8–32 units (an LSTM of 32 at 512 bits: 8 tiles × 32 columns), not a GRU of 64 (768).
+    /// Each lane's shuffle takes a vector unit a multiply–add could use, which a block repays by not reloading
+    /// the state just stored (LSTMs and GRUs of 8–32 units: 0.85–0.95× the time per sample).
+    /// </summary>
+    private const int BlockCarriedMultiplyAdds = 256;
+
+    /// <summary>
+    /// The same for one step (Step), whose state was stored by the last call: the shuffles pay for themselves
+    /// up to 16 units (0.87–0.94× the time), while at 32 units (192–256 multiply–adds) the step was 2–13% slower.
+    /// </summary>
+    private const int StepCarriedMultiplyAdds = 128;
+
+    /// <summary>
+    /// How a layer's step runs on a tier when its products stay in registers: the one phase, the width of its
+    /// blocks, the elements its kernel covers, and the states carried from step to step in registers (each state that a product reads and the
+    /// phase stores whole: the next step broadcasts its lanes from there instead of reloading the state just
+    /// stored, which put a store-to-load round trip on the path from one step's h to the next).
+    /// </summary>
+    private sealed record FusedRegisterPath(CellPhase Phase, VectorTier Tier, int Width, IReadOnlyList<int> Carried);
+
+    /// <summary>
+    /// The register path of a layer on a tier, or <see langword="null"/> when its step runs through memory;
+    /// a state is carried when every product reading it has at most <paramref name="carried"/> multiply–adds.
+    /// </summary>
+    private static FusedRegisterPath? RegisterPath(StagePlan stage, VectorTier tier, int carried)
+    {
+        var schedule = stage.Schedule;
+        if (!schedule.IsSinglePhase)
+        {
+            return null;
+        }
+
+        // The width of the cell's blocks written out one by one: the tier's, or a narrower one that divides H
+        // (H = 8 at Vector512 runs in Vector256 blocks), every product tile that wide and few enough for the registers.
+        var single = schedule.Phases.Single(f => f.HasForwardKernel || f.Products.Count > 0);
+        var unrolled = tier;
+        while (!unrolled.IsScalar && !(single.HasForwardKernel && CellKernelEmitter.CanUnroll(schedule, single, unrolled)
+            && single.Products.All(g => RowTiles(g.Rows, unrolled).All(t => t.Tier == unrolled) && g.Rows <= RegisterProducts * unrolled.Width)))
+        {
+            unrolled = unrolled.Narrower!;
+        }
+
+        if (unrolled.IsScalar)
+        {
+            return null;
+        }
+
+        int width = CellKernelEmitter.ForwardWidth(schedule, single);
+        var states = single.Products
+            .Select(g => schedule.Cell.Nodes[g.Source])
+            .Where(n => n.Op == CellOp.State)
+            .Select(n => n.Index)
+            .Distinct()
+            .Where(state => single.Stores.Any(st => st.Place == new CellPlace(CellPlaceKind.StateNew, state, 0))
+                && single.Products.Where(g => schedule.Cell.Nodes[g.Source] is { Op: CellOp.State } n && n.Index == state)
+                    .All(g => g.Columns == width && (g.Rows / unrolled.Width) * g.Columns <= carried))
+            .ToList();
+        return new FusedRegisterPath(single, unrolled, width, states);
+    }
+
+    /// <summary>The register holding block <paramref name="block"/> of a carried state of a layer.</summary>
+    private static string CarriedName(StagePlan stage, int state, int block) =>
+        "state" + Code.Int(stage.Index) + "_" + stage.Schedule.Cell.States[state].Name + Code.Int(block);
+
+    /// <summary>
     /// Kernels.StepBlock: <c>steps</c> consecutive steps of one stream over the float32 packed weights,
     /// reading the inputs and writing the outputs step after step.
     /// </summary>
@@ -39,22 +106,65 @@ internal static partial class ModelEmitter
             return;
         }
 
-        const string parameters = "ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps";
-        const string arguments = "ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps";
         w.Line("// ---- the fused step of one stream (float32 weights) ----");
         w.Line();
+        bool carries = Carries(plan, BlockCarriedMultiplyAdds);
+        EmitFusedStepKernel(w, plan, "StepBlock", BlockCarriedMultiplyAdds, carries
+            ? [
+                "Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights (Process): the inputs are",
+                "read and the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for",
+                "bit the products and cell kernels Step otherwise calls one by one: each product is one row in registers,",
+                "the bias then one multiply–add per input column in column order, as the matrix kernels sum it. The state",
+                "a product reads is also carried from step to step in registers, its lanes broadcast from there.",
+            ]
+            : [
+                "Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights: the inputs are read and",
+                "the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for bit the",
+                "products and cell kernels Step otherwise calls one by one: each product is one row in registers, the",
+                "bias then one multiply–add per input column in column order, as the matrix kernels sum it.",
+            ]);
+        if (StepKernel(plan) == "StepOne")
+        {
+            EmitFusedStepKernel(w, plan, "StepOne", StepCarriedMultiplyAdds,
+            [
+                "StepBlock's operations for one step (Step), the state carried in registers only by the layers whose",
+                "products are small (see StepCarriedMultiplyAdds in the generator): the others broadcast the state's",
+                "lanes from memory, where the last call stored it. The same bits either way.",
+            ]);
+        }
+    }
+
+    /// <summary>Whether a layer of the model carries a state in registers on some tier, given the most multiply–adds of a product that carries one.</summary>
+    private static bool Carries(ModelPlan plan, int carried) =>
+        plan.Stages.Any(stage => VectorTier.All.Any(tier => RegisterPath(stage, tier, carried) is { Carried.Count: > 0 }));
+
+    /// <summary>
+    /// The fused step kernel Step calls: StepBlock, unless a layer carries its state in registers for a block
+    /// and not for a single step (then StepOne).
+    /// </summary>
+    private static string StepKernel(ModelPlan plan) =>
+        plan.Stages.Any(stage => VectorTier.All.Any(tier =>
+            RegisterPath(stage, tier, BlockCarriedMultiplyAdds)?.Carried.Count != RegisterPath(stage, tier, StepCarriedMultiplyAdds)?.Carried.Count))
+            ? "StepOne" : "StepBlock";
+
+    /// <summary>A fused step kernel: its width dispatch and one method per tier.</summary>
+    private static void EmitFusedStepKernel(IndentedWriter w, ModelPlan plan, string name, int carried, string[] summary)
+    {
+        const string parameters = "ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps";
+        const string arguments = "ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps";
         w.Line("/// <summary>");
-        w.Line("/// Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights: the inputs are read and");
-        w.Line("/// the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for bit the");
-        w.Line("/// products and cell kernels Step otherwise calls one by one: each product is one row in registers, the");
-        w.Line("/// bias then one multiply–add per input column in column order, as the matrix kernels sum it.");
+        foreach (string line in summary)
+        {
+            w.Line("/// " + line);
+        }
+
         w.Line("/// </summary>");
-        using (w.Open($"public static void StepBlock({parameters})"))
+        using (w.Open($"public static void {name}({parameters})"))
         {
             w.Line($"if ({VectorTier.V512.Condition})");
             using (w.Scope())
             {
-                w.Line($"StepBlock_{VectorTier.V512.Name}({arguments});");
+                w.Line($"{name}_{VectorTier.V512.Name}({arguments});");
             }
 
             foreach (var tier in new[] { VectorTier.V256, VectorTier.V128 })
@@ -62,14 +172,14 @@ internal static partial class ModelEmitter
                 w.Line($"else if ({tier.Condition})");
                 using (w.Scope())
                 {
-                    w.Line($"StepBlock_{tier.Name}({arguments});");
+                    w.Line($"{name}_{tier.Name}({arguments});");
                 }
             }
 
             w.Line("else");
             using (w.Scope())
             {
-                w.Line($"StepBlock_{VectorTier.Scalar.Name}({arguments});");
+                w.Line($"{name}_{VectorTier.Scalar.Name}({arguments});");
             }
         }
 
@@ -77,14 +187,33 @@ internal static partial class ModelEmitter
         {
             w.Line();
             w.Line(Code.AggressiveOptimization);
-            using (w.Open($"private static void StepBlock_{tier.Name}({parameters})"))
+            using (w.Open($"private static void {name}_{tier.Name}({parameters})"))
             {
+                // The states carried from step to step in registers, loaded once per block (and stored every step).
+                foreach (var stage in plan.Stages)
+                {
+                    if (RegisterPath(stage, tier, carried) is { Carried.Count: > 0 } path)
+                    {
+                        foreach (int state in path.Carried)
+                        {
+                            w.Line($"// {stage.Schedule.Cell.States[state].Name} of {stage.Title}, carried in registers");
+                            w.Line($"ref float {CarriedName(stage, state, 0)}Row = {U("s", "Layout." + stage.States[state].Step.Name)};");
+                            for (int b = 0; b < path.Width / path.Tier.Width; b++)
+                            {
+                                w.Line($"var {CarriedName(stage, state, b)} = {path.Tier.Load(CarriedName(stage, state, 0) + "Row", Code.Int(b * path.Tier.Width))};");
+                            }
+                        }
+
+                        w.Line();
+                    }
+                }
+
                 using (w.Open("for (int t = 0; t < steps; t++)"))
                 {
                     w.Line($"ref float x = ref At(ref inputs, t * {Code.Int(plan.Spec.Input.Features)});");
                     foreach (var stage in plan.Stages)
                     {
-                        EmitFusedLayer(w, plan, stage, tier);
+                        EmitFusedLayer(w, plan, stage, tier, carried);
                     }
 
                     var top = plan.Stages[plan.Stages.Count - 1];
@@ -99,11 +228,11 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
-    /// <summary>Kernels.StepBlock over a stream's state, the model's weights and the caller's inputs and outputs.</summary>
-    private static void EmitStepBlockCall(IndentedWriter w, string inputs, string outputs, string steps)
+    /// <summary>A fused step kernel (Kernels.StepBlock, Kernels.StepOne) over a stream's state, the model's weights and the caller's inputs and outputs.</summary>
+    private static void EmitStepBlockCall(IndentedWriter w, string kernel, string inputs, string outputs, string steps)
     {
         const string span = Sys + "Runtime.InteropServices.MemoryMarshal.GetReference";
-        w.Line($"Kernels.StepBlock(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
+        w.Line($"Kernels.{kernel}(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
     }
 
     /// <summary>
@@ -112,7 +241,7 @@ internal static partial class ModelEmitter
     /// cell whose products fit in registers takes them from there, its blocks written out one by one,
     /// and stores only the new state.
     /// </summary>
-    private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier)
+    private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier, int carried)
     {
         w.Line();
         w.Line($"// {stage.Title}");
@@ -139,37 +268,39 @@ internal static partial class ModelEmitter
                 EmitRowProduct(w, tier, g.Rows, g.Columns, input, packed, bias, Place(new CellPlace(CellPlaceKind.Hoisted, g.Index, 0)));
             }
 
-            // The width of the cell's blocks written out one by one: the tier's, or a narrower one that divides H
-            // (H = 8 at Vector512 runs in Vector256 blocks), every product tile that wide and few enough for the registers.
-            var single = schedule.IsSinglePhase ? schedule.Phases.Single(f => f.HasForwardKernel || f.Products.Count > 0) : null;
-            var unrolled = tier;
-            while (single is not null && !unrolled.IsScalar && !(single.HasForwardKernel && CellKernelEmitter.CanUnroll(schedule, single, unrolled)
-                && single.Products.All(g => RowTiles(g.Rows, unrolled).All(t => t.Tier == unrolled) && g.Rows <= RegisterProducts * unrolled.Width)))
+            if (RegisterPath(stage, tier, carried) is { } path)
             {
-                unrolled = unrolled.Narrower!;
-            }
+                var (single, unrolled, states) = (path.Phase, path.Tier, path.Carried);
 
-            if (single is not null && !unrolled.IsScalar)
-            {
+                // A carried state's block b holds its elements [b·W, (b + 1)·W).
+                string? Carried(CellPlace p, CellPlaceKind kind) =>
+                    p.Kind == kind && states.Contains(p.Index) && p.Offset % unrolled.Width == 0
+                        ? CarriedName(stage, p.Index, p.Offset / unrolled.Width) : null;
+
                 // The products of the state in registers: accumulator t of group g holds columns [t·W, (t + 1)·W).
                 var names = new Dictionary<int, string>();
                 foreach (var g in single.Products)
                 {
                     names[g.Index] = single.Products.Count == 1 ? "gh" : "gh" + Code.Int(single.Products.IndexOf(g)) + "_";
                     var (packed, bias, _) = GroupArguments(stage, g);
-                    w.Line($"// {GroupComment(stage, g)}, in registers");
-                    EmitRowProductInRegisters(w, unrolled, g.Rows, g.Columns, Place(SourcePlace(stage, g)), packed, bias, names[g.Index]);
+                    var source = SourcePlace(stage, g);
+                    bool fromRegisters = source.Kind == CellPlaceKind.StateOld && states.Contains(source.Index);
+                    w.Line($"// {GroupComment(stage, g)}, in registers{(fromRegisters ? ", each column's lane broadcast from the carried state" : "")}");
+                    EmitRowProductInRegisters(w, unrolled, g.Rows, g.Columns, Place(source), packed, bias, names[g.Index],
+                        fromRegisters ? b => CarriedName(stage, source.Index, b) : null);
                 }
 
                 string? Register(CellPlace p) =>
                     p.Kind == CellPlaceKind.Projection && names.TryGetValue(p.Index, out var name) && p.Offset % unrolled.Width == 0
-                        ? name + Code.Int(p.Offset / unrolled.Width) : null;
+                        ? name + Code.Int(p.Offset / unrolled.Width) : Carried(p, CellPlaceKind.StateOld);
 
                 // The gates' activations and the values kept for a backward pass stay in registers: only the new state is stored.
                 bool Keep(CellPlace p) => p.Kind is not (CellPlaceKind.Hoisted or CellPlaceKind.Projection or CellPlaceKind.Kept);
-                var reserved = FusedLocals.Concat(single.Products.SelectMany(g => Enumerable.Range(0, g.Rows / unrolled.Width).Select(t => names[g.Index] + Code.Int(t)).Append(names[g.Index] + "Bias")));
+                var reserved = FusedLocals
+                    .Concat(single.Products.SelectMany(g => Enumerable.Range(0, g.Rows / unrolled.Width).Select(t => names[g.Index] + Code.Int(t)).Append(names[g.Index] + "Bias")))
+                    .Concat(CarriedNames(plan, tier, carried));
                 w.Line($"// the cell: {string.Join("; ", schedule.Cell.Equations)}");
-                CellKernelEmitter.EmitForwardUnrolled(w, schedule, single, unrolled, Place, reserved, Register, Keep);
+                CellKernelEmitter.EmitForwardUnrolled(w, schedule, single, unrolled, Place, reserved, Register, Keep, p => Carried(p, CellPlaceKind.StateNew));
                 return;
             }
 
@@ -191,17 +322,46 @@ internal static partial class ModelEmitter
         }
     }
 
+    /// <summary>Every carried state's registers in a tier's fused step: no value of a cell may take these names.</summary>
+    private static IEnumerable<string> CarriedNames(ModelPlan plan, VectorTier tier, int carried) =>
+        plan.Stages.SelectMany(stage => RegisterPath(stage, tier, carried) is { } path
+            ? path.Carried.SelectMany(state => Enumerable.Range(0, path.Width / path.Tier.Width).Select(b => CarriedName(stage, state, b)).Append(CarriedName(stage, state, 0) + "Row"))
+            : []);
+
     /// <summary>
     /// y = bias + x·Wᵀ for one row into the tier's accumulators <paramref name="name"/>0, 1, … declared in
-    /// the caller's scope, every tile of the tier's full width.
+    /// the caller's scope, every tile of the tier's full width. With <paramref name="lanes"/> (the registers
+    /// holding x, block b of the tier's width in lanes(b)), the columns are written out one by one, each
+    /// x_c broadcast from its lane; otherwise a loop broadcasts x_c from memory. The same multiply–adds in
+    /// the same order either way.
     /// </summary>
-    private static void EmitRowProductInRegisters(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string name)
+    private static void EmitRowProductInRegisters(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string name,
+        System.Func<int, string>? lanes = null)
     {
         var tiles = RowTiles(n, k, tier);
         w.Line($"ref float {name}Bias = {bias};");
         for (int i = 0; i < tiles.Count; i++)
         {
             w.Line($"var {name}{Code.Int(i)} = {tier.Load(name + "Bias", Code.Int(tiles[i].Column))};");
+        }
+
+        if (lanes is not null)
+        {
+            using (w.Scope())
+            {
+                w.Line($"ref float wr = {packed};");
+                string xc = "x" + Code.Int(tier.Width);
+                for (int c = 0; c < k; c++)
+                {
+                    w.Line($"{(c == 0 ? "var " : "")}{xc} = {tier.BroadcastLane(lanes(c / tier.Width), c % tier.Width)};");
+                    for (int i = 0; i < tiles.Count; i++)
+                    {
+                        w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset))}, {name}{Code.Int(i)});");
+                    }
+                }
+            }
+
+            return;
         }
 
         using (w.Scope())

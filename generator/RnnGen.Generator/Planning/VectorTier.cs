@@ -60,6 +60,15 @@ internal sealed class VectorTier
 
     public string Broadcast(string scalar) => IsScalar ? scalar : $"{Intrinsics}{Name}.Create({scalar})";
 
+    /// <summary>
+    /// Lane <paramref name="lane"/> of <paramref name="vector"/> in every lane, without a trip through memory:
+    /// lane 0 by a broadcast, any other by a shuffle with constant indices (one permute).
+    /// </summary>
+    public string BroadcastLane(string vector, int lane) =>
+        lane == 0
+            ? $"{Intrinsics}{Name}.Create({Intrinsics}{Name}.ToScalar({vector}))"
+            : $"{Intrinsics}{Name}.Shuffle({vector}, {Intrinsics}{Name}.Create({lane.ToString(System.Globalization.CultureInfo.InvariantCulture)}))";
+
     /// <summary>The sum of the lanes of <paramref name="vector"/>.</summary>
     public string Sum(string vector) => IsScalar ? vector : $"{Intrinsics}{Name}.Sum({vector})";
 

@@ -8615,10 +8615,11 @@ namespace Audio.Effects
             // ---- the fused step of one stream (float32 weights) ----
 
             /// <summary>
-            /// Steps one stream <paramref name="steps"/> times over the float32 packed weights: the inputs are read and
-            /// the outputs written step after step, the state in <paramref name="s"/> updated in place. Bit for bit the
-            /// products and cell kernels Step otherwise calls one by one: each product is one row in registers, the
-            /// bias then one multiply–add per input column in column order, as the matrix kernels sum it.
+            /// Steps one stream <paramref name="steps"/> times over the float32 packed weights (Process): the inputs are
+            /// read and the outputs written step after step, the state in <paramref name="s"/> updated in place. Bit for
+            /// bit the products and cell kernels Step otherwise calls one by one: each product is one row in registers,
+            /// the bias then one multiply–add per input column in column order, as the matrix kernels sum it. The state
+            /// a product reads is also carried from step to step in registers, its lanes broadcast from there.
             /// </summary>
             public static void StepBlock(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
@@ -8643,6 +8644,10 @@ namespace Audio.Effects
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void StepBlock_Vector512(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
+                // h of lstm layer 0 (LSTM 1 → 16), carried in registers
+                ref float state0_h0Row = ref Kernels.At(ref s, Layout.State0H);
+                var state0_h0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref state0_h0Row, (uint)(0));
+
                 for (int t = 0; t < steps; t++)
                 {
                     ref float x = ref At(ref inputs, t * 1);
@@ -8669,23 +8674,94 @@ namespace Audio.Effects
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref yr, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref yr, (uint)(48));
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers, each column's lane broadcast from the carried state
                         ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
                         var gh0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(0));
                         var gh1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(16));
                         var gh2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(32));
                         var gh3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(48));
                         {
-                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
-                            for (int c = 0; c < 16; c++)
-                            {
-                                var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, c));
-                                gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), gh0);
-                                gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), gh1);
-                                gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 512)), gh2);
-                                gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)((c * 32) + 528)), gh3);
-                            }
+                            var x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.Intrinsics.Vector512.ToScalar(state0_h0));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(16)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(512)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(528)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(1));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(32)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(48)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(544)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(560)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(2));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(64)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(80)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(576)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(592)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(3));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(96)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(112)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(608)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(624)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(4));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(128)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(144)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(640)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(656)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(5));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(160)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(176)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(672)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(688)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(6));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(192)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(208)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(704)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(720)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(7));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(224)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(240)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(736)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(752)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(8));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(256)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(272)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(768)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(784)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(9));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(288)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(304)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(800)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(816)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(10));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(320)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(336)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(832)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(848)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(11));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(352)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(368)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(864)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(880)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(12));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(384)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(400)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(896)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(912)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(13));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(416)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(432)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(928)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(944)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(14));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(448)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(464)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(960)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(976)), gh3);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(15));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(480)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(496)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(992)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1008)), gh3);
                         }
                         // the cell: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)
                         {
@@ -8709,6 +8785,7 @@ namespace Audio.Effects
                                 var h = o * tanhC;
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(0));
+                                state0_h0 = h;
                             }
                         }
                     }
@@ -8733,6 +8810,11 @@ namespace Audio.Effects
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void StepBlock_Vector256(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
+                // h of lstm layer 0 (LSTM 1 → 16), carried in registers
+                ref float state0_h0Row = ref Kernels.At(ref s, Layout.State0H);
+                var state0_h0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref state0_h0Row, (uint)(0));
+                var state0_h1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref state0_h0Row, (uint)(8));
+
                 for (int t = 0; t < steps; t++)
                 {
                     ref float x = ref At(ref inputs, t * 1);
@@ -8771,7 +8853,7 @@ namespace Audio.Effects
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers, each column's lane broadcast from the carried state
                         ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
                         var gh0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(0));
                         var gh1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(8));
@@ -8782,20 +8864,151 @@ namespace Audio.Effects
                         var gh6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(48));
                         var gh7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(56));
                         {
-                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
-                            for (int c = 0; c < 16; c++)
-                            {
-                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
-                                gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), gh0);
-                                gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), gh1);
-                                gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), gh2);
-                                gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), gh3);
-                                gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 512)), gh4);
-                                gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 520)), gh5);
-                                gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 528)), gh6);
-                                gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 536)), gh7);
-                            }
+                            var x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.Intrinsics.Vector256.ToScalar(state0_h0));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(512)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(520)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(528)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(536)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(1));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(544)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(552)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(560)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(568)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(2));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(64)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(72)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(80)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(88)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(576)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(584)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(592)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(600)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(3));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(96)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(104)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(112)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(120)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(608)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(616)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(624)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(632)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(4));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(128)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(136)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(144)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(152)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(640)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(648)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(656)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(664)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(5));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(160)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(168)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(176)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(184)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(672)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(680)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(688)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(696)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(6));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(192)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(200)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(208)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(216)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(704)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(712)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(720)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(728)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(7));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(224)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(232)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(240)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(248)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(736)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(744)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(752)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(760)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.Intrinsics.Vector256.ToScalar(state0_h1));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(256)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(264)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(272)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(280)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(768)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(776)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(784)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(792)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(1));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(288)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(296)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(304)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(312)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(800)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(808)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(816)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(824)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(2));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(320)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(328)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(336)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(344)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(832)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(840)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(848)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(856)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(3));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(352)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(360)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(368)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(376)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(864)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(872)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(880)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(888)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(4));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(384)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(392)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(400)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(408)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(896)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(904)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(912)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(920)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(5));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(416)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(424)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(432)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(440)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(928)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(936)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(944)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(952)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(6));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(448)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(456)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(464)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(472)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(960)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(968)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(976)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(984)), gh7);
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(7));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(480)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(488)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(496)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(504)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(992)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1000)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1008)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1016)), gh7);
                         }
                         // the cell: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)
                         {
@@ -8819,6 +9032,7 @@ namespace Audio.Effects
                                 var h = o * tanhC;
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(0));
+                                state0_h0 = h;
                             }
                             {
                                 // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
@@ -8836,6 +9050,7 @@ namespace Audio.Effects
                                 var h = o * tanhC;
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(8));
+                                state0_h1 = h;
                             }
                         }
                     }
