@@ -5,8 +5,9 @@ namespace RnnGen.Models.Tests;
 
 // The audio shapes (one input sample, LSTM or GRU of 8–64 units, Dense 1): Step and Process over float32
 // weights run them as one fused kernel per tier, the cell's blocks written out with the state's
-// products in registers. Forward runs the separate product and cell kernels. Up to 32 units (16 for
-// Step), each layer also carries its h from step to step in registers, its lanes broadcast from there.
+// products in registers. Forward runs the separate product and cell kernels. On that path each layer
+// also carries its h from step to step in registers, where its product's first 8 columns broadcast it
+// from (the rest written out up to 256 multiply–adds, a loop beyond: the GRU of 64 units).
 
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
@@ -52,6 +53,13 @@ public partial class FusedLstm64;
 [MeanSquaredError]
 public partial class FusedGru32;
 
+[RnnModel(SequenceLength = 48, BatchSize = 2)]
+[Input(Features = 1)]
+[Gru(Hidden = 64)]
+[Dense(Outputs = 1)]
+[MeanSquaredError]
+public partial class FusedGru64;
+
 [RnnModel(SequenceLength = 48, BatchSize = 2, ActivationMath = ActivationMath.Rational)]
 [Input(Features = 1)]
 [Lstm(Hidden = 16)]
@@ -90,6 +98,9 @@ public sealed class FusedStepTests
 
     [Fact]
     public void Gru32_TwoOutputs_ProcessIsForward() => ProcessIsForward<FusedGru32, FusedGru32.State>(new FusedGru32(seed: 4));
+
+    [Fact]
+    public void Gru64_ProcessIsForward() => ProcessIsForward<FusedGru64, FusedGru64.State>(new FusedGru64(seed: 10));
 
     [Fact]
     public void RationalLstm16_ProcessIsForward() => ProcessIsForward<FusedRationalLstm16, FusedRationalLstm16.State>(new FusedRationalLstm16(seed: 5));

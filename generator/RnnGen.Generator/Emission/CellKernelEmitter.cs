@@ -453,7 +453,7 @@ internal static class CellKernelEmitter
         {
             // The rows still read or written through memory: those read from memory, and those of a kept store.
             var reads = ForwardReads(s, phase).ToList();
-            foreach (var p in places.Where(p => (reads.Contains(p) && !IsRegisterPlace(p, register))
+            foreach (var p in places.Where(p => (reads.Contains(p) && !IsRegisterPlace(s, p, tier, register))
                 || phase.Stores.Any(st => st.Place with { Offset = 0 } == p && keep(st.Place))))
             {
                 w.Line($"ref float {ArgumentName(s, p)}Row = {place(p)};");
@@ -476,8 +476,9 @@ internal static class CellKernelEmitter
     public static bool CanUnroll(CellSchedule s, CellPhase phase, VectorTier tier) =>
         !tier.IsScalar && LoopWidth(s, phase, forward: true) % tier.Width == 0 && LoopWidth(s, phase, forward: true) <= 4 * tier.Width;
 
-    /// <summary>Whether every element of a place is read from a register (its row reference is then never used).</summary>
-    private static bool IsRegisterPlace(CellPlace p, System.Func<CellPlace, string?> register) => register(p with { Offset = 0 }) is not null;
+    /// <summary>Whether every block of a place's row is read from a register (its row reference is then never used).</summary>
+    private static bool IsRegisterPlace(CellSchedule s, CellPlace p, VectorTier tier, System.Func<CellPlace, string?> register) =>
+        Enumerable.Range(0, System.Math.Max(1, RowWidth(s, p) / tier.Width)).All(b => register(p with { Offset = b * tier.Width }) is not null);
 
     private static string Summary(CellSchedule s, CellPhase phase, bool forward)
     {

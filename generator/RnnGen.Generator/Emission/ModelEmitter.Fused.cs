@@ -29,33 +29,38 @@ internal static partial class ModelEmitter
     private const int RegisterProducts = 12;
 
     /// <summary>
-    /// The most multiply–adds a product of the state may have to be written out column by column, each
-    /// column's lane broadcast from the state carried in registers, in a block of steps: the register path's
-    /// products of 8–32 units (an LSTM of 32 at 512 bits: 8 tiles × 32 columns), not a GRU of 64 (768).
-    /// Each lane's shuffle takes a vector unit a multiply–add could use, which a block repays by not reloading
-    /// the state just stored (LSTMs and GRUs of 8–32 units: 0.85–0.95× the time per sample).
+    /// The columns of a product of a carried state whose x_c is broadcast from the state's registers: the
+    /// first 8, which the next step's multiply–adds need within 8 dependent multiply–adds (about 32 cycles) of
+    /// the new state. A load of the state just stored would wait on that store (a 4-byte broadcast out of a
+    /// 32- or 64-byte store): with h carried, an LSTM 1→8's sample took 35.1 ns against 38.0 reloaded. The
+    /// later columns load x_c from memory, where the store has landed by then, and leave the vector units to
+    /// the multiply–adds: against all 16 columns of a 512-bit block from registers, the LSTMs and GRUs of 32
+    /// units took 0.89–0.94× the time per sample and 0.93–0.98× per Step, the 16-unit ones 0.99–1.00×.
     /// </summary>
-    private const int BlockCarriedMultiplyAdds = 256;
+    private const int RegisterColumns = 8;
 
     /// <summary>
-    /// The same for one step (Step), whose state was stored by the last call: the shuffles pay for themselves
-    /// up to 16 units (0.87–0.94× the time), while at 32 units (192–256 multiply–adds) the step was 2–13% slower.
+    /// The most multiply–adds such a product writes out whole, its later columns too (an LSTM of 32 units at
+    /// 512 bits: 8 tiles × 32 columns). Those columns in a loop made the 32-unit samples 1.01–1.05× slower;
+    /// a GRU of 64 (768) keeps the loop, and the method stays far from the JIT's limits.
     /// </summary>
-    private const int StepCarriedMultiplyAdds = 128;
+    private const int UnrolledMultiplyAdds = 256;
 
     /// <summary>
     /// How a layer's step runs on a tier when its products stay in registers: the one phase, the width of its
-    /// blocks, the elements its kernel covers, and the states carried from step to step in registers (each state that a product reads and the
-    /// phase stores whole: the next step broadcasts its lanes from there instead of reloading the state just
-    /// stored, which put a store-to-load round trip on the path from one step's h to the next).
+    /// blocks, the elements its kernel covers, and the states carried from step to step in registers (each
+    /// state that a product reads and the phase stores whole; only its blocks that hold the first columns of
+    /// the product: the next step broadcasts them from there instead of reloading the state just stored, a
+    /// store-to-load round trip on the path from one step's h to the next).
     /// </summary>
-    private sealed record FusedRegisterPath(CellPhase Phase, VectorTier Tier, int Width, IReadOnlyList<int> Carried);
+    private sealed record FusedRegisterPath(CellPhase Phase, VectorTier Tier, int Width, IReadOnlyList<int> Carried)
+    {
+        /// <summary>The blocks of a carried state held in registers: those of its first <see cref="RegisterColumns"/> elements.</summary>
+        public int CarriedBlocks => (System.Math.Min(Width, RegisterColumns) + Tier.Width - 1) / Tier.Width;
+    }
 
-    /// <summary>
-    /// The register path of a layer on a tier, or <see langword="null"/> when its step runs through memory;
-    /// a state is carried when every product reading it has at most <paramref name="carried"/> multiply–adds.
-    /// </summary>
-    private static FusedRegisterPath? RegisterPath(StagePlan stage, VectorTier tier, int carried)
+    /// <summary>The register path of a layer on a tier, or <see langword="null"/> when its step runs through memory.</summary>
+    private static FusedRegisterPath? RegisterPath(StagePlan stage, VectorTier tier)
     {
         var schedule = stage.Schedule;
         if (!schedule.IsSinglePhase)
@@ -86,7 +91,7 @@ internal static partial class ModelEmitter
             .Distinct()
             .Where(state => single.Stores.Any(st => st.Place == new CellPlace(CellPlaceKind.StateNew, state, 0))
                 && single.Products.Where(g => schedule.Cell.Nodes[g.Source] is { Op: CellOp.State } n && n.Index == state)
-                    .All(g => g.Columns == width && (g.Rows / unrolled.Width) * g.Columns <= carried))
+                    .All(g => g.Columns == width))
             .ToList();
         return new FusedRegisterPath(single, unrolled, width, states);
     }
@@ -106,65 +111,29 @@ internal static partial class ModelEmitter
             return;
         }
 
-        w.Line("// ---- the fused step of one stream (float32 weights) ----");
-        w.Line();
-        bool carries = Carries(plan, BlockCarriedMultiplyAdds);
-        EmitFusedStepKernel(w, plan, "StepBlock", BlockCarriedMultiplyAdds, carries
-            ? [
-                "Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights (Process): the inputs are",
-                "read and the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for",
-                "bit the products and cell kernels Step otherwise calls one by one: each product is one row in registers,",
-                "the bias then one multiply–add per input column in column order, as the matrix kernels sum it. The state",
-                "a product reads is also carried from step to step in registers, its lanes broadcast from there.",
-            ]
-            : [
-                "Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights: the inputs are read and",
-                "the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for bit the",
-                "products and cell kernels Step otherwise calls one by one: each product is one row in registers, the",
-                "bias then one multiply–add per input column in column order, as the matrix kernels sum it.",
-            ]);
-        if (StepKernel(plan) == "StepOne")
-        {
-            EmitFusedStepKernel(w, plan, "StepOne", StepCarriedMultiplyAdds,
-            [
-                "StepBlock's operations for one step (Step), the state carried in registers only by the layers whose",
-                "products are small (see StepCarriedMultiplyAdds in the generator): the others broadcast the state's",
-                "lanes from memory, where the last call stored it. The same bits either way.",
-            ]);
-        }
-    }
-
-    /// <summary>Whether a layer of the model carries a state in registers on some tier, given the most multiply–adds of a product that carries one.</summary>
-    private static bool Carries(ModelPlan plan, int carried) =>
-        plan.Stages.Any(stage => VectorTier.All.Any(tier => RegisterPath(stage, tier, carried) is { Carried.Count: > 0 }));
-
-    /// <summary>
-    /// The fused step kernel Step calls: StepBlock, unless a layer carries its state in registers for a block
-    /// and not for a single step (then StepOne).
-    /// </summary>
-    private static string StepKernel(ModelPlan plan) =>
-        plan.Stages.Any(stage => VectorTier.All.Any(tier =>
-            RegisterPath(stage, tier, BlockCarriedMultiplyAdds)?.Carried.Count != RegisterPath(stage, tier, StepCarriedMultiplyAdds)?.Carried.Count))
-            ? "StepOne" : "StepBlock";
-
-    /// <summary>A fused step kernel: its width dispatch and one method per tier.</summary>
-    private static void EmitFusedStepKernel(IndentedWriter w, ModelPlan plan, string name, int carried, string[] summary)
-    {
         const string parameters = "ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps";
         const string arguments = "ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps";
+        bool carries = plan.Stages.Any(stage => VectorTier.All.Any(tier => RegisterPath(stage, tier) is { Carried.Count: > 0 }));
+        w.Line("// ---- the fused step of one stream (float32 weights) ----");
+        w.Line();
         w.Line("/// <summary>");
-        foreach (string line in summary)
+        w.Line("/// Steps one stream <paramref name=\"steps\"/> times over the float32 packed weights: the inputs are read and");
+        w.Line("/// the outputs written step after step, the state in <paramref name=\"s\"/> updated in place. Bit for bit the");
+        w.Line("/// products and cell kernels Step otherwise calls one by one: each product is one row in registers, the");
+        w.Line("/// bias then one multiply–add per input column in column order, as the matrix kernels sum it.");
+        if (carries)
         {
-            w.Line("/// " + line);
+            w.Line("/// The state a product reads is also carried from step to step in registers, where the product's first");
+            w.Line("/// columns broadcast it from.");
         }
 
         w.Line("/// </summary>");
-        using (w.Open($"public static void {name}({parameters})"))
+        using (w.Open($"public static void StepBlock({parameters})"))
         {
             w.Line($"if ({VectorTier.V512.Condition})");
             using (w.Scope())
             {
-                w.Line($"{name}_{VectorTier.V512.Name}({arguments});");
+                w.Line($"StepBlock_{VectorTier.V512.Name}({arguments});");
             }
 
             foreach (var tier in new[] { VectorTier.V256, VectorTier.V128 })
@@ -172,14 +141,14 @@ internal static partial class ModelEmitter
                 w.Line($"else if ({tier.Condition})");
                 using (w.Scope())
                 {
-                    w.Line($"{name}_{tier.Name}({arguments});");
+                    w.Line($"StepBlock_{tier.Name}({arguments});");
                 }
             }
 
             w.Line("else");
             using (w.Scope())
             {
-                w.Line($"{name}_{VectorTier.Scalar.Name}({arguments});");
+                w.Line($"StepBlock_{VectorTier.Scalar.Name}({arguments});");
             }
         }
 
@@ -187,18 +156,18 @@ internal static partial class ModelEmitter
         {
             w.Line();
             w.Line(Code.AggressiveOptimization);
-            using (w.Open($"private static void {name}_{tier.Name}({parameters})"))
+            using (w.Open($"private static void StepBlock_{tier.Name}({parameters})"))
             {
                 // The states carried from step to step in registers, loaded once per block (and stored every step).
                 foreach (var stage in plan.Stages)
                 {
-                    if (RegisterPath(stage, tier, carried) is { Carried.Count: > 0 } path)
+                    if (RegisterPath(stage, tier) is { Carried.Count: > 0 } path)
                     {
                         foreach (int state in path.Carried)
                         {
                             w.Line($"// {stage.Schedule.Cell.States[state].Name} of {stage.Title}, carried in registers");
                             w.Line($"ref float {CarriedName(stage, state, 0)}Row = {U("s", "Layout." + stage.States[state].Step.Name)};");
-                            for (int b = 0; b < path.Width / path.Tier.Width; b++)
+                            for (int b = 0; b < path.CarriedBlocks; b++)
                             {
                                 w.Line($"var {CarriedName(stage, state, b)} = {path.Tier.Load(CarriedName(stage, state, 0) + "Row", Code.Int(b * path.Tier.Width))};");
                             }
@@ -213,7 +182,7 @@ internal static partial class ModelEmitter
                     w.Line($"ref float x = ref At(ref inputs, t * {Code.Int(plan.Spec.Input.Features)});");
                     foreach (var stage in plan.Stages)
                     {
-                        EmitFusedLayer(w, plan, stage, tier, carried);
+                        EmitFusedLayer(w, plan, stage, tier);
                     }
 
                     var top = plan.Stages[plan.Stages.Count - 1];
@@ -228,11 +197,11 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
-    /// <summary>A fused step kernel (Kernels.StepBlock, Kernels.StepOne) over a stream's state, the model's weights and the caller's inputs and outputs.</summary>
-    private static void EmitStepBlockCall(IndentedWriter w, string kernel, string inputs, string outputs, string steps)
+    /// <summary>Kernels.StepBlock over a stream's state, the model's weights and the caller's inputs and outputs.</summary>
+    private static void EmitStepBlockCall(IndentedWriter w, string inputs, string outputs, string steps)
     {
         const string span = Sys + "Runtime.InteropServices.MemoryMarshal.GetReference";
-        w.Line($"Kernels.{kernel}(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
+        w.Line($"Kernels.StepBlock(ref {span}({inputs}), ref _parameters.Reference, ref _packed.Reference, ref state.Buffer.Reference, ref _stepScratch.Reference, ref {span}({outputs}), {steps});");
     }
 
     /// <summary>
@@ -241,7 +210,7 @@ internal static partial class ModelEmitter
     /// cell whose products fit in registers takes them from there, its blocks written out one by one,
     /// and stores only the new state.
     /// </summary>
-    private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier, int carried)
+    private static void EmitFusedLayer(IndentedWriter w, ModelPlan plan, StagePlan stage, VectorTier tier)
     {
         w.Line();
         w.Line($"// {stage.Title}");
@@ -268,13 +237,13 @@ internal static partial class ModelEmitter
                 EmitRowProduct(w, tier, g.Rows, g.Columns, input, packed, bias, Place(new CellPlace(CellPlaceKind.Hoisted, g.Index, 0)));
             }
 
-            if (RegisterPath(stage, tier, carried) is { } path)
+            if (RegisterPath(stage, tier) is { } path)
             {
                 var (single, unrolled, states) = (path.Phase, path.Tier, path.Carried);
 
                 // A carried state's block b holds its elements [b·W, (b + 1)·W).
                 string? Carried(CellPlace p, CellPlaceKind kind) =>
-                    p.Kind == kind && states.Contains(p.Index) && p.Offset % unrolled.Width == 0
+                    p.Kind == kind && states.Contains(p.Index) && p.Offset % unrolled.Width == 0 && p.Offset / unrolled.Width < path.CarriedBlocks
                         ? CarriedName(stage, p.Index, p.Offset / unrolled.Width) : null;
 
                 // The products of the state in registers: accumulator t of group g holds columns [t·W, (t + 1)·W).
@@ -298,7 +267,7 @@ internal static partial class ModelEmitter
                 bool Keep(CellPlace p) => p.Kind is not (CellPlaceKind.Hoisted or CellPlaceKind.Projection or CellPlaceKind.Kept);
                 var reserved = FusedLocals
                     .Concat(single.Products.SelectMany(g => Enumerable.Range(0, g.Rows / unrolled.Width).Select(t => names[g.Index] + Code.Int(t)).Append(names[g.Index] + "Bias")))
-                    .Concat(CarriedNames(plan, tier, carried));
+                    .Concat(CarriedNames(plan, tier));
                 w.Line($"// the cell: {string.Join("; ", schedule.Cell.Equations)}");
                 CellKernelEmitter.EmitForwardUnrolled(w, schedule, single, unrolled, Place, reserved, Register, Keep, p => Carried(p, CellPlaceKind.StateNew));
                 return;
@@ -323,17 +292,18 @@ internal static partial class ModelEmitter
     }
 
     /// <summary>Every carried state's registers in a tier's fused step: no value of a cell may take these names.</summary>
-    private static IEnumerable<string> CarriedNames(ModelPlan plan, VectorTier tier, int carried) =>
-        plan.Stages.SelectMany(stage => RegisterPath(stage, tier, carried) is { } path
-            ? path.Carried.SelectMany(state => Enumerable.Range(0, path.Width / path.Tier.Width).Select(b => CarriedName(stage, state, b)).Append(CarriedName(stage, state, 0) + "Row"))
+    private static IEnumerable<string> CarriedNames(ModelPlan plan, VectorTier tier) =>
+        plan.Stages.SelectMany(stage => RegisterPath(stage, tier) is { } path
+            ? path.Carried.SelectMany(state => Enumerable.Range(0, path.CarriedBlocks).Select(b => CarriedName(stage, state, b)).Append(CarriedName(stage, state, 0) + "Row"))
             : []);
 
     /// <summary>
     /// y = bias + x·Wᵀ for one row into the tier's accumulators <paramref name="name"/>0, 1, … declared in
-    /// the caller's scope, every tile of the tier's full width. With <paramref name="lanes"/> (the registers
-    /// holding x, block b of the tier's width in lanes(b)), the columns are written out one by one, each
-    /// x_c broadcast from its lane; otherwise a loop broadcasts x_c from memory. The same multiply–adds in
-    /// the same order either way.
+    /// the caller's scope, every tile of the tier's full width: a loop broadcasts x_c from memory. With
+    /// <paramref name="lanes"/> (the registers holding x, block b of the tier's width in lanes(b)), the first
+    /// <see cref="RegisterColumns"/> columns are written out one by one instead, each x_c broadcast from its
+    /// lane, and the rest too up to <see cref="UnrolledMultiplyAdds"/>. The same multiply–adds in the same
+    /// order either way.
     /// </summary>
     private static void EmitRowProductInRegisters(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string name,
         System.Func<int, string>? lanes = null)
@@ -349,14 +319,39 @@ internal static partial class ModelEmitter
         {
             using (w.Scope())
             {
+                w.Line($"ref float xr = {x};");
                 w.Line($"ref float wr = {packed};");
                 string xc = "x" + Code.Int(tier.Width);
-                for (int c = 0; c < k; c++)
+                int fromRegisters = System.Math.Min(k, RegisterColumns);
+                for (int c = 0; c < fromRegisters; c++)
                 {
                     w.Line($"{(c == 0 ? "var " : "")}{xc} = {tier.BroadcastLane(lanes(c / tier.Width), c % tier.Width)};");
                     for (int i = 0; i < tiles.Count; i++)
                     {
                         w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset))}, {name}{Code.Int(i)});");
+                    }
+                }
+
+                // The later columns from memory: written out too up to UnrolledMultiplyAdds, in a loop beyond.
+                int unrolledEnd = tiles.Count * k <= UnrolledMultiplyAdds ? k : fromRegisters;
+                for (int c = fromRegisters; c < unrolledEnd; c++)
+                {
+                    w.Line($"{xc} = {tier.Broadcast($"At(ref xr, {Code.Int(c)})")};");
+                    for (int i = 0; i < tiles.Count; i++)
+                    {
+                        w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset))}, {name}{Code.Int(i)});");
+                    }
+                }
+
+                if (k > unrolledEnd)
+                {
+                    using (w.Open($"for (int c = {Code.Int(unrolledEnd)}; c < {Code.Int(k)}; c++)"))
+                    {
+                        w.Line($"{xc} = {tier.Broadcast("At(ref xr, c)")};");
+                        for (int i = 0; i < tiles.Count; i++)
+                        {
+                            w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", $"(c * {Code.Int(tiles[i].PanelWidth)}) + {Code.Int(tiles[i].Offset)}")}, {name}{Code.Int(i)});");
+                        }
                     }
                 }
             }

@@ -74,7 +74,7 @@ internal static partial class ModelEmitter
                 using (w.Scope())
                 {
                     w.Line("// float32 weights: every step of the block in one fused kernel.");
-                    EmitStepBlockCall(w, "StepBlock", "inputs", "outputs", "steps");
+                    EmitStepBlockCall(w, "inputs", "outputs", "steps");
                     KeepAlive(w, "state", "this");
                     w.Line("return;");
                 }

@@ -802,8 +802,8 @@ internal static partial class ModelEmitter
                 w.Line($"if (_inferenceWeights == {Rt}WeightFormat.Float32)");
                 using (w.Scope())
                 {
-                    w.Line($"// float32 weights: the fused step (Kernels.{StepKernel(plan)}), bit for bit the products and cell below.");
-                    EmitStepBlockCall(w, StepKernel(plan), "input", "output", "1");
+                    w.Line("// float32 weights: the fused step (Kernels.StepBlock), bit for bit the products and cell below.");
+                    EmitStepBlockCall(w, "input", "output", "1");
                     KeepAlive(w, "state", "this");
                     w.Line("return;");
                 }

@@ -8615,11 +8615,12 @@ namespace Audio.Effects
             // ---- the fused step of one stream (float32 weights) ----
 
             /// <summary>
-            /// Steps one stream <paramref name="steps"/> times over the float32 packed weights (Process): the inputs are
-            /// read and the outputs written step after step, the state in <paramref name="s"/> updated in place. Bit for
-            /// bit the products and cell kernels Step otherwise calls one by one: each product is one row in registers,
-            /// the bias then one multiply–add per input column in column order, as the matrix kernels sum it. The state
-            /// a product reads is also carried from step to step in registers, its lanes broadcast from there.
+            /// Steps one stream <paramref name="steps"/> times over the float32 packed weights: the inputs are read and
+            /// the outputs written step after step, the state in <paramref name="s"/> updated in place. Bit for bit the
+            /// products and cell kernels Step otherwise calls one by one: each product is one row in registers, the
+            /// bias then one multiply–add per input column in column order, as the matrix kernels sum it.
+            /// The state a product reads is also carried from step to step in registers, where the product's first
+            /// columns broadcast it from.
             /// </summary>
             public static void StepBlock(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
@@ -8681,6 +8682,7 @@ namespace Audio.Effects
                         var gh2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(32));
                         var gh3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(48));
                         {
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
                             var x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.Intrinsics.Vector512.ToScalar(state0_h0));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), gh0);
@@ -8722,42 +8724,42 @@ namespace Audio.Effects
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(240)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(736)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(752)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(8));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(256)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(272)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(768)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(784)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(9));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(288)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(304)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(800)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(816)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(10));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(320)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(336)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(832)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(848)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(11));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(352)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(368)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(864)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(880)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(12));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(384)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(400)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(896)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(912)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(13));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 13));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(416)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(432)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(928)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(944)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(14));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 14));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(448)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(464)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(960)), gh2);
                             gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(976)), gh3);
-                            x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(15));
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 15));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(480)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(496)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(992)), gh2);
@@ -8813,7 +8815,6 @@ namespace Audio.Effects
                 // h of lstm layer 0 (LSTM 1 → 16), carried in registers
                 ref float state0_h0Row = ref Kernels.At(ref s, Layout.State0H);
                 var state0_h0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref state0_h0Row, (uint)(0));
-                var state0_h1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref state0_h0Row, (uint)(8));
 
                 for (int t = 0; t < steps; t++)
                 {
@@ -8864,6 +8865,7 @@ namespace Audio.Effects
                         var gh6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(48));
                         var gh7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(56));
                         {
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
                             var x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.Intrinsics.Vector256.ToScalar(state0_h0));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), gh0);
@@ -8937,7 +8939,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(744)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(752)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(760)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.Intrinsics.Vector256.ToScalar(state0_h1));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 8));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(256)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(264)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(272)), gh2);
@@ -8946,7 +8948,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(776)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(784)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(792)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(1));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 9));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(288)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(296)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(304)), gh2);
@@ -8955,7 +8957,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(808)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(816)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(824)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(2));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 10));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(320)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(328)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(336)), gh2);
@@ -8964,7 +8966,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(840)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(848)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(856)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(3));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 11));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(352)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(360)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(368)), gh2);
@@ -8973,7 +8975,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(872)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(880)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(888)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(4));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 12));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(384)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(392)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(400)), gh2);
@@ -8982,7 +8984,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(904)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(912)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(920)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(5));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 13));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(416)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(424)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(432)), gh2);
@@ -8991,7 +8993,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(936)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(944)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(952)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(6));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 14));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(448)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(456)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(464)), gh2);
@@ -9000,7 +9002,7 @@ namespace Audio.Effects
                             gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(968)), gh5);
                             gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(976)), gh6);
                             gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(984)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h1, global::System.Runtime.Intrinsics.Vector256.Create(7));
+                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 15));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(480)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(488)), gh1);
                             gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(496)), gh2);
@@ -9050,7 +9052,6 @@ namespace Audio.Effects
                                 var h = o * tanhC;
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(8));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(8));
-                                state0_h1 = h;
                             }
                         }
                     }
