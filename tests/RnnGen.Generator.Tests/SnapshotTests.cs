@@ -41,7 +41,10 @@ public sealed class SnapshotTests
         internal sealed partial class GestureGru;
         """;
 
-    /// <summary>An audio effect's shape: one sample in, LSTM 16, one sample out (the fused step, its products in registers).</summary>
+    /// <summary>
+    /// An audio effect's shape: one sample in, LSTM 32, one sample out (the fused step: its products in
+    /// registers, h carried from step to step, the head 16 steps at a time at 512 bits and 8 at 256).
+    /// </summary>
     public const string AmpLstm = """
         using RnnGen;
 
@@ -49,7 +52,7 @@ public sealed class SnapshotTests
 
         [RnnModel(SequenceLength = 512, BatchSize = 16)]
         [Input(Features = 1)]
-        [Lstm(Hidden = 16)]
+        [Lstm(Hidden = 32)]
         [Dense(Outputs = 1)]
         [MeanSquaredError]
         public partial class AmpLstm;

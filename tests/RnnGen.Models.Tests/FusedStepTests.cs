@@ -7,7 +7,10 @@ namespace RnnGen.Models.Tests;
 // weights run them as one fused kernel per tier, the cell's blocks written out with the state's
 // products in registers. Forward runs the separate product and cell kernels. On that path each layer
 // also carries its h from step to step in registers, where its product's first 8 columns broadcast it
-// from (the rest written out up to 256 multiply–adds, a loop beyond: the GRU of 64 units).
+// from (the rest written out up to 256 multiply–adds, a loop beyond: the GRU of 64 units). A head of
+// fewer than 4 outputs over 32 or more units runs 16 steps at a time at 512 bits (8 at 256), a step per
+// lane, and the steps after the last whole 16 one at a time: blocks of 21 steps take both; the LSTM of
+// 40 units, a row of its h that is not a whole number of vectors.
 
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
@@ -41,6 +44,13 @@ public partial class FusedLstmGru16;
 
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
+[Lstm(Hidden = 40)]
+[Dense(Outputs = 2)]
+[MeanSquaredError]
+public partial class FusedLstm40;
+
+[RnnModel(SequenceLength = 48, BatchSize = 2)]
+[Input(Features = 1)]
 [Lstm(Hidden = 64)]
 [Dense(Outputs = 1)]
 [MeanSquaredError]
@@ -49,7 +59,7 @@ public partial class FusedLstm64;
 [RnnModel(SequenceLength = 48, BatchSize = 2)]
 [Input(Features = 1)]
 [Gru(Hidden = 32)]
-[Dense(Outputs = 2)]
+[Dense(Outputs = 3)]
 [MeanSquaredError]
 public partial class FusedGru32;
 
@@ -76,7 +86,7 @@ public partial class FusedRationalGru8;
 
 /// <summary>
 /// The fused step gives Forward's outputs bit for bit on the audio shapes, on every tier the tests
-/// run on: a stream processed in blocks of 1, 5 and 48 steps, and one Step at a time, from each batch
+/// run on: a stream processed in blocks of 1, 5, 21 and 48 steps, and one Step at a time, from each batch
 /// entry's initial state, and the final state Forward leaves.
 /// </summary>
 public sealed class FusedStepTests
@@ -94,10 +104,13 @@ public sealed class FusedStepTests
     public void LstmGru16_TwoLayers_ProcessIsForward() => ProcessIsForward<FusedLstmGru16, FusedLstmGru16.State>(new FusedLstmGru16(seed: 9));
 
     [Fact]
+    public void Lstm40_TwoOutputs_ProcessIsForward() => ProcessIsForward<FusedLstm40, FusedLstm40.State>(new FusedLstm40(seed: 11));
+
+    [Fact]
     public void Lstm64_ProcessIsForward() => ProcessIsForward<FusedLstm64, FusedLstm64.State>(new FusedLstm64(seed: 3));
 
     [Fact]
-    public void Gru32_TwoOutputs_ProcessIsForward() => ProcessIsForward<FusedGru32, FusedGru32.State>(new FusedGru32(seed: 4));
+    public void Gru32_ThreeOutputs_ProcessIsForward() => ProcessIsForward<FusedGru32, FusedGru32.State>(new FusedGru32(seed: 4));
 
     [Fact]
     public void Gru64_ProcessIsForward() => ProcessIsForward<FusedGru64, FusedGru64.State>(new FusedGru64(seed: 10));
@@ -142,8 +155,8 @@ public sealed class FusedStepTests
 
             var forward = new float[b * t * o];
             model.Forward(inputs, forward);
-            // Blocks of 1, 5 and t steps through Process, then (block 0) one Step per step.
-            foreach (int block in new[] { 1, 5, t, 0 })
+            // Blocks of 1, 5, 21 and t steps through Process, then (block 0) one Step per step.
+            foreach (int block in new[] { 1, 5, 21, t, 0 })
             {
                 for (int entry = 0; entry < b; entry++)
                 {

@@ -127,21 +127,41 @@ internal static partial class ModelEmitter
             w.Line("/// columns broadcast it from.");
         }
 
+        if (plan.BatchesHead)
+        {
+            w.Line("/// At 512 and 256 bits the head runs after every 16 (8) steps, over the rows of h they leave, a step per");
+            w.Line("/// lane: the same sums in the same order.");
+        }
+
         w.Line("/// </summary>");
         using (w.Open($"public static void StepBlock({parameters})"))
         {
-            w.Line($"if ({VectorTier.V512.Condition})");
-            using (w.Scope())
+            foreach (var tier in new[] { VectorTier.V512, VectorTier.V256, VectorTier.V128 })
             {
-                w.Line($"StepBlock_{VectorTier.V512.Name}({arguments});");
-            }
-
-            foreach (var tier in new[] { VectorTier.V256, VectorTier.V128 })
-            {
-                w.Line($"else if ({tier.Condition})");
+                w.Line($"{(tier == VectorTier.V512 ? "" : "else ")}if ({tier.Condition})");
                 using (w.Scope())
                 {
-                    w.Line($"StepBlock_{tier.Name}({arguments});");
+                    int rows = BatchedHeadRows(plan, tier);
+                    if (rows == 0)
+                    {
+                        w.Line($"StepBlock_{tier.Name}({arguments});");
+                        continue;
+                    }
+
+                    // The batched head runs here, between the kernel's calls: a call in the kernel would leave no
+                    // vector register to its loop (none survives a call), so its carried states and constants
+                    // would go through the stack every step.
+                    w.Line($"// {Code.Int(rows)} steps at a time; the head of {Code.Int(rows)} steps from the rows they leave, a step per lane");
+                    using (w.Open($"for (int t = 0; t < steps; t += {Code.Int(rows)})"))
+                    {
+                        w.Line($"int n = {Sys}Math.Min({Code.Int(rows)}, steps - t);");
+                        w.Line($"StepBlock_{tier.Name}(ref At(ref inputs, t * {Code.Int(plan.Spec.Input.Features)}), ref p, ref q, ref s, ref scratch, ref At(ref outputs, t * {Code.Int(plan.Outputs)}), n);");
+                        w.Line($"if (n == {Code.Int(rows)})");
+                        using (w.Scope())
+                        {
+                            EmitBatchedHead(w, plan, rows, $"ref At(ref outputs, t * {Code.Int(plan.Outputs)})");
+                        }
+                    }
                 }
             }
 
@@ -177,6 +197,8 @@ internal static partial class ModelEmitter
                     }
                 }
 
+                var top = plan.Stages[plan.Stages.Count - 1];
+                int rows = BatchedHeadRows(plan, tier);
                 using (w.Open("for (int t = 0; t < steps; t++)"))
                 {
                     w.Line($"ref float x = ref At(ref inputs, t * {Code.Int(plan.Spec.Input.Features)});");
@@ -185,16 +207,92 @@ internal static partial class ModelEmitter
                         EmitFusedLayer(w, plan, stage, tier);
                     }
 
-                    var top = plan.Stages[plan.Stages.Count - 1];
                     w.Line();
-                    w.Line("// y_t = h·W_denseᵀ + b_dense");
-                    EmitRowProduct(w, tier, plan.Outputs, plan.HeadInputSize, U("s", "Layout." + top.StateH.Name),
-                        U("q", "Layout." + plan.PackedDense.Name), U("p", P(plan.DenseBias)), $"ref At(ref outputs, t * {Code.Int(plan.Outputs)})");
+                    void StepHead()
+                    {
+                        w.Line("// y_t = h·W_denseᵀ + b_dense");
+                        EmitRowProduct(w, tier, plan.Outputs, plan.HeadInputSize, U("s", "Layout." + top.StateH.Name),
+                            U("q", "Layout." + plan.PackedDense.Name), U("p", P(plan.DenseBias)), $"ref At(ref outputs, t * {Code.Int(plan.Outputs)})");
+                    }
+
+                    if (rows == 0)
+                    {
+                        StepHead();
+                    }
+                    else
+                    {
+                        // A call of fewer steps (a Step, a block's last steps) runs the head step by step, as the
+                        // other tiers do; one of a vector's worth leaves h_t in row t for StepBlock's batched head.
+                        w.Line($"if (steps < {Code.Int(rows)})");
+                        using (w.Scope())
+                        {
+                            StepHead();
+                        }
+
+                        w.Line("else");
+                        using (w.Scope())
+                        {
+                            EmitHeadRowCopy(w, plan, tier);
+                        }
+                    }
                 }
             }
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// The steps a tier's fused step runs its head over at once (<see cref="ModelPlan.BatchesHead"/>): one per
+    /// lane of a 512- or 256-bit vector, as Simd.DotRows16 and DotRows8 take them; 0 where the head runs every step.
+    /// </summary>
+    private static int BatchedHeadRows(ModelPlan plan, VectorTier tier) =>
+        plan.BatchesHead && (tier == VectorTier.V512 || tier == VectorTier.V256) ? tier.Width : 0;
+
+    /// <summary>The row of step t in the batched head's rows.</summary>
+    private static string HeadRow(ModelPlan plan) =>
+        U("scratch", $"Layout.{plan.StepHeadRows!.Name} + (t * {Code.Int(plan.HeadRowStride)})");
+
+    /// <summary>
+    /// h_t copied into its row of the batched head's rows in whole vectors of the tier, up to the row's end
+    /// (the state's buffer is padded that far): Simd.DotRows reads a row in those vectors, and a load wider
+    /// than the store it reads from would wait for the store to reach the cache (an LSTM 1→8 at 512 bits
+    /// with a 256-bit copy: its samples 1.07× slower).
+    /// </summary>
+    private static void EmitHeadRowCopy(IndentedWriter w, ModelPlan plan, VectorTier tier)
+    {
+        var top = plan.Stages[plan.Stages.Count - 1];
+        int end = (plan.HeadInputSize + tier.Width - 1) / tier.Width * tier.Width;
+        w.Line($"// h_t into row t of the head's rows{(end > plan.HeadInputSize ? $" (with the state after it, to {Code.Int(end)} floats: the columns past {Code.Int(plan.HeadInputSize)} are read and ignored)" : "")}");
+        using (w.Scope())
+        {
+            w.Line($"ref float hs = {U("s", "Layout." + top.StateH.Name)};");
+            w.Line($"ref float hr = {HeadRow(plan)};");
+            for (int c = 0; c < end; c += tier.Width)
+            {
+                w.Line(tier.Store(tier.Load("hs", Code.Int(c)), "hr", Code.Int(c)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The head of the <paramref name="rows"/> steps a call of the fused kernel has just run, from the rows
+    /// it left their h in: each output's sums in the lanes of one vector (Simd.DotRows16 or DotRows8), each sum
+    /// from the bias over the columns in order, the multiply–adds of the per-step loop.
+    /// </summary>
+    private static void EmitBatchedHead(IndentedWriter w, ModelPlan plan, int rows, string outputs)
+    {
+        int k = plan.HeadInputSize, n = plan.Outputs;
+        w.Line($"// y_t = h_t·W_denseᵀ + b_dense of the {Code.Int(rows)} steps: output j's sums in the lanes of one vector");
+        w.Line($"ref float hr = {U("scratch", "Layout." + plan.StepHeadRows!.Name)};");
+        w.Line($"ref float wr = {U("q", "Layout." + plan.PackedDense.Name)};");
+        w.Line($"ref float br = {U("p", P(plan.DenseBias))};");
+        w.Line($"ref float yr = {outputs};");
+        for (int j = 0; j < n; j++)
+        {
+            // Element (c, j) of the packed head (one panel of n columns) is at c·n + j.
+            w.Line($"{Code.Simd}.DotRows{Code.Int(rows)}(ref hr, {Code.Int(plan.HeadRowStride)}, {Code.Int(k)}, ref At(ref wr, {Code.Int(j)}), {Code.Int(n)}, At(ref br, {Code.Int(j)}), ref At(ref yr, {Code.Int(j)}), {Code.Int(n)});");
+        }
     }
 
     /// <summary>Kernels.StepBlock over a stream's state, the model's weights and the caller's inputs and outputs.</summary>

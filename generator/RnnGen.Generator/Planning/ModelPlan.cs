@@ -248,6 +248,25 @@ internal sealed class ModelPlan
         && Outputs <= FusedColumns && (long)Outputs * HeadInputSize <= FusedWeights
         && Stages.All(s => s.Schedule.Groups.All(g => g.Rows <= FusedColumns && (long)g.Rows * g.Columns <= FusedWeights));
 
+    /// <summary>
+    /// Whether the fused step at 512 and 256 bits computes the head 16 (8) steps at a time, a step per lane
+    /// (Simd.DotRows16 and DotRows8): a head of fewer than 4 outputs, whose row at one step is too narrow for
+    /// any vector and costs a chain of scalar multiply–adds per output, over at least 32 inputs (an audio
+    /// model's Dense 1 at 32 units: 32 of them per sample, 14% of an LSTM 1→32's sample). The same sums in
+    /// the same order. Over 8 or 16 inputs the chain is short and batching it did not pay: 0.99–1.01× the
+    /// time per sample at 16 units, 1.05–1.13× at 8.
+    /// </summary>
+    public bool BatchesHead => FusesStep && Outputs < 4 && HeadInputSize >= 32;
+
+    /// <summary>The steps whose h a batched head keeps: one per lane of the widest vector.</summary>
+    public const int BatchedHeadSteps = 16;
+
+    /// <summary>The floats between two rows of <see cref="StepHeadRows"/>: the head's inputs rounded up to <see cref="BatchedHeadSteps"/>, as Simd.DotRows16 reads them.</summary>
+    public int HeadRowStride => (HeadInputSize + BatchedHeadSteps - 1) / BatchedHeadSteps * BatchedHeadSteps;
+
+    /// <summary>[16, HeadRowStride]: the top layer's h of the steps a batched head has not run yet (<see cref="BatchesHead"/> only).</summary>
+    public BufferRegion? StepHeadRows { get; private set; }
+
     /// <summary>Whether Forward's recurrence, which has one batch entry to share, splits each layer by hidden units between threads.</summary>
     public bool SplitsRecurrence => UnitSplittable && B == 1;
 
@@ -589,6 +608,12 @@ internal sealed class ModelPlan
         if (Readout == Readout.Mean)
         {
             StepReadout = StepScratch.Add("StepReadout", last, "[H]: the mean readout of one stream");
+        }
+
+        if (BatchesHead)
+        {
+            StepHeadRows = StepScratch.Add("StepHeadRows", (long)BatchedHeadSteps * HeadRowStride,
+                $"[{Code(BatchedHeadSteps)}, {Code(HeadRowStride)}]: the top layer's h of a fused step's last 16 (8) steps, the rows of their head");
         }
 
         foreach (var stage in stages)

@@ -15,7 +15,7 @@ namespace RnnGen.Numerics
     /// same choice as the vector ones. A scalar tail loop therefore computes bit-for-bit the same
     /// results as the vectorised body it completes.
     /// </remarks>
-    public static class Simd
+    public static partial class Simd
     {
         /// <summary>Computes <c>a * b + c</c>, fused when the hardware supports it.</summary>
         /// <param name="a">The first factor.</param>

@@ -22,18 +22,18 @@ namespace Audio.Effects
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public static ref byte At(ref byte origin, int offset) => ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
 
-            // ---- 1 × 16 weight matrix ----
+            // ---- 1 × 32 weight matrix ----
 
-            /// <summary>Copies W [1, 16] into its transpose Wᵀ [16, 1], stored as panels of 32 columns: element (k, j) of panel p is at p·32·16 + k·width + j.</summary>
-            public static void Pack_1x16(ref float w, ref float packed)
+            /// <summary>Copies W [1, 32] into its transpose Wᵀ [32, 1], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            public static void Pack_1x32(ref float w, ref float packed)
             {
                 {
                     const int p = 0;
-                    ref float panel = ref At(ref packed, p * 16);
+                    ref float panel = ref At(ref packed, p * 32);
                     for (int j = 0; j < 1; j++)
                     {
-                        ref float row = ref At(ref w, (p + j) * 16);
-                        for (int k = 0; k < 16; k++)
+                        ref float row = ref At(ref w, (p + j) * 32);
+                        for (int k = 0; k < 32; k++)
                         {
                             At(ref panel, k * 1 + j) = At(ref row, k);
                         }
@@ -41,30 +41,30 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [1, 16] read from its packed transpose (see Pack_1x16).</summary>
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [1, 32] read from its packed transpose (see Pack_1x32).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_1x16(ref float x, ref float packed, ref float bias, ref float y, int count)
+            public static void Linear_1x32(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_1x16_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    Linear_1x32_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_1x16_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    Linear_1x32_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_1x16_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    Linear_1x32_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_1x16_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    Linear_1x32_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_1x16_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_1x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
@@ -73,19 +73,19 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = At(ref bias, 0);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -112,16 +112,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -141,13 +141,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -164,10 +164,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -181,7 +181,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_1x16_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_1x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 6);
@@ -190,17 +190,17 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
-                        ref float a4 = ref At(ref a0, 64);
+                        ref float a4 = ref At(ref a0, 128);
                         ref float c4 = ref At(ref c0, 4);
-                        ref float a5 = ref At(ref a0, 80);
+                        ref float a5 = ref At(ref a0, 160);
                         ref float c5 = ref At(ref c0, 5);
                         var acc0_0 = At(ref bias, 0);
                         var acc1_0 = acc0_0;
@@ -208,7 +208,7 @@ namespace Audio.Effects
                         var acc3_0 = acc0_0;
                         var acc4_0 = acc0_0;
                         var acc5_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -241,16 +241,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -272,16 +272,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -301,13 +301,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -324,10 +324,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -341,7 +341,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_1x16_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_1x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
@@ -350,19 +350,19 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref packed, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = At(ref bias, 0);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -389,16 +389,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -418,13 +418,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -441,10 +441,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -458,7 +458,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_1x16_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_1x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 // One row at a time, several column tiles at once.
@@ -466,10 +466,10 @@ namespace Audio.Effects
                 {
                     {
                         ref float b0 = ref At(ref packed, 0);
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
                         var acc0_0 = At(ref bias, 0);
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -481,25 +481,25 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_1x16 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
+            /// <summary>Linear_1x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearCompact_1x16<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            public static void LinearCompact_1x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearCompact_1x16_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_1x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearCompact_1x16_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_1x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearCompact_1x16_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_1x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearCompact_1x16_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_1x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
 
                 if (TWeights.Scaled)
@@ -510,7 +510,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_1x16_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_1x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
@@ -519,19 +519,19 @@ namespace Audio.Effects
                     ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             var b0_ = TWeights.LoadScalar(ref b0r);
@@ -558,16 +558,16 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -587,13 +587,13 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -610,10 +610,10 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
@@ -627,7 +627,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_1x16_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_1x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
@@ -636,17 +636,17 @@ namespace Audio.Effects
                     ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
-                        ref float a4 = ref At(ref a0, 64);
+                        ref float a4 = ref At(ref a0, 128);
                         ref float c4 = ref At(ref c0, 4);
-                        ref float a5 = ref At(ref a0, 80);
+                        ref float a5 = ref At(ref a0, 160);
                         ref float c5 = ref At(ref c0, 5);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                         var acc1_0 = acc0_0;
@@ -654,7 +654,7 @@ namespace Audio.Effects
                         var acc3_0 = acc0_0;
                         var acc4_0 = acc0_0;
                         var acc5_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             var b0_ = TWeights.LoadScalar(ref b0r);
@@ -687,16 +687,16 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -718,16 +718,16 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -747,13 +747,13 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -770,10 +770,10 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
@@ -787,7 +787,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_1x16_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_1x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
@@ -796,19 +796,19 @@ namespace Audio.Effects
                     ref byte b0 = ref packed;
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
-                        ref float a1 = ref At(ref a0, 16);
+                        ref float a1 = ref At(ref a0, 32);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 32);
+                        ref float a2 = ref At(ref a0, 64);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 48);
+                        ref float a3 = ref At(ref a0, 96);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                         var acc1_0 = acc0_0;
                         var acc2_0 = acc0_0;
                         var acc3_0 = acc0_0;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             var b0_ = TWeights.LoadScalar(ref b0r);
@@ -835,16 +835,16 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 32);
+                            ref float a2 = ref At(ref a0, 64);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
                             var acc2_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -864,13 +864,13 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
-                            ref float a1 = ref At(ref a0, 16);
+                            ref float a1 = ref At(ref a0, 32);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
                             var acc1_0 = acc0_0;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 var b0_ = TWeights.LoadScalar(ref b0r);
@@ -887,10 +887,10 @@ namespace Audio.Effects
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref float a0 = ref At(ref x, m * 16);
+                            ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 1);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                                 float a0r = At(ref a0, r);
@@ -904,7 +904,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_1x16_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_1x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
@@ -912,10 +912,10 @@ namespace Audio.Effects
                 {
                     {
                         ref byte b0 = ref packed;
-                        ref float a0 = ref At(ref x, m * 16);
+                        ref float a0 = ref At(ref x, m * 32);
                         ref float c0 = ref At(ref y, m * 1);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, 0);
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
                             float a0r = At(ref a0, r);
@@ -927,49 +927,49 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_1x16 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            /// <summary>Linear_1x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearInference_1x16(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            public static void LinearInference_1x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
             {
                 if (format == global::RnnGen.WeightFormat.BFloat16)
                 {
                     // bfloat16 is not scaled: the bias stands in for the scales it never reads.
-                    LinearCompact_1x16<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                    LinearCompact_1x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
                 }
                 else if (format == global::RnnGen.WeightFormat.Int8)
                 {
-                    LinearCompact_1x16<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                    LinearCompact_1x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_1x16(ref x, ref At(ref packed, region), ref bias, ref y, count);
+                    Linear_1x32(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [1, 16] (pass dy, dW and db offset to a later row to do a later share).</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [1, 32] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_1x16(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            public static void AccumulateWeightGradient_1x32(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_1x16_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_1x32_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_1x16_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_1x32_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_1x16_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_1x32_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_1x16_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_1x32_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_1x16_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_1x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 8);
@@ -983,66 +983,91 @@ namespace Audio.Effects
                         for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             ref float a4 = ref At(ref a0, 4);
-                            ref float c4 = ref At(ref c0, 64);
+                            ref float c4 = ref At(ref c0, 128);
                             ref float a5 = ref At(ref a0, 5);
-                            ref float c5 = ref At(ref c0, 80);
+                            ref float c5 = ref At(ref c0, 160);
                             ref float a6 = ref At(ref a0, 6);
-                            ref float c6 = ref At(ref c0, 96);
+                            ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
-                            ref float c7 = ref At(ref c0, 112);
+                            ref float c7 = ref At(ref c0, 224);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                             var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
                             var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
                             var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
                             var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                                 float a3r = At(ref a3, r);
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                                 float a4r = At(ref a4, r);
                                 var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
                                 float a5r = At(ref a5, r);
                                 var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                                 float a6r = At(ref a6, r);
                                 var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
                                 float a7r = At(ref a7, r);
                                 var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -1051,17 +1076,21 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -1107,7 +1136,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_1x16_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_1x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 6);
@@ -1116,37 +1145,38 @@ namespace Audio.Effects
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        ref float b0 = ref At(ref x, 0);
+                        ref float b0 = ref At(ref x, j);
                         for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             ref float a4 = ref At(ref a0, 4);
-                            ref float c4 = ref At(ref c0, 64);
+                            ref float c4 = ref At(ref c0, 128);
                             ref float a5 = ref At(ref a0, 5);
-                            ref float c5 = ref At(ref c0, 80);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
+                            ref float c5 = ref At(ref c0, 160);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
@@ -1174,18 +1204,18 @@ namespace Audio.Effects
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
@@ -1194,23 +1224,24 @@ namespace Audio.Effects
                         int rest = rows - m;
                         if (rest > 3)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
+                                ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
@@ -1226,35 +1257,36 @@ namespace Audio.Effects
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                             m += 3;
                             rest -= 3;
                         }
                         if (rest == 3)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
+                                ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                     float a0r = At(ref a0, r);
@@ -1270,44 +1302,60 @@ namespace Audio.Effects
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
                         {
                             {
                                 ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 16);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                                 var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                     float a0r = At(ref a0, r);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                     float a1r = At(ref a1, r);
                                     var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -1315,21 +1363,29 @@ namespace Audio.Effects
                             {
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                     float a0r = At(ref a0, r);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -1376,7 +1432,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_1x16_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_1x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 4);
@@ -1385,19 +1441,19 @@ namespace Audio.Effects
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 16; j += 8)
+                    for (int j = 0; j < 32; j += 8)
                     {
                         ref float b0 = ref At(ref x, j);
                         for (int m = 0; m < blockedRows; m += 4)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -1408,7 +1464,7 @@ namespace Audio.Effects
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
@@ -1444,15 +1500,15 @@ namespace Audio.Effects
                         int rest = rows - m;
                         if (rest == 3)
                         {
-                            for (int j = 0; j < 16; j += 8)
+                            for (int j = 0; j < 32; j += 8)
                             {
                                 ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
+                                ref float c2 = ref At(ref c0, 64);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                                 var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -1461,7 +1517,7 @@ namespace Audio.Effects
                                 var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     float a0r = At(ref a0, r);
@@ -1487,25 +1543,26 @@ namespace Audio.Effects
                         }
                         else if (rest == 2)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
-                                ref float b1 = ref At(ref x, 8);
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
-                                    ref float b1r = ref At(ref b1, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
@@ -1523,44 +1580,66 @@ namespace Audio.Effects
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
                         {
                             {
                                 ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 8);
+                                ref float b2 = ref At(ref x, 16);
+                                ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
                                 var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                                 var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                     float a0r = At(ref a0, r);
                                     var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -1607,7 +1686,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_1x16_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_1x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
@@ -1617,35 +1696,36 @@ namespace Audio.Effects
                     // One row at a time, several column tiles at once.
                     for (int m = 0; m < rows; m++)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float b1 = ref At(ref x, 4);
-                            ref float b2 = ref At(ref x, 8);
-                            ref float b3 = ref At(ref x, 12);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
-                            var acc0_6 = At(ref c0, 6);
-                            var acc0_7 = At(ref c0, 7);
-                            var acc0_8 = At(ref c0, 8);
-                            var acc0_9 = At(ref c0, 9);
-                            var acc0_10 = At(ref c0, 10);
-                            var acc0_11 = At(ref c0, 11);
-                            var acc0_12 = At(ref c0, 12);
-                            var acc0_13 = At(ref c0, 13);
-                            var acc0_14 = At(ref c0, 14);
-                            var acc0_15 = At(ref c0, 15);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
-                                ref float b1r = ref At(ref b1, r * 16);
-                                ref float b2r = ref At(ref b2, r * 16);
-                                ref float b3r = ref At(ref b3, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = At(ref b0r, 0);
                                 var b1_ = At(ref b0r, 1);
                                 var b2_ = At(ref b0r, 2);
@@ -1680,22 +1760,22 @@ namespace Audio.Effects
                                 acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                                 acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                             }
-                            At(ref c0, 0) = acc0_0;
-                            At(ref c0, 1) = acc0_1;
-                            At(ref c0, 2) = acc0_2;
-                            At(ref c0, 3) = acc0_3;
-                            At(ref c0, 4) = acc0_4;
-                            At(ref c0, 5) = acc0_5;
-                            At(ref c0, 6) = acc0_6;
-                            At(ref c0, 7) = acc0_7;
-                            At(ref c0, 8) = acc0_8;
-                            At(ref c0, 9) = acc0_9;
-                            At(ref c0, 10) = acc0_10;
-                            At(ref c0, 11) = acc0_11;
-                            At(ref c0, 12) = acc0_12;
-                            At(ref c0, 13) = acc0_13;
-                            At(ref c0, 14) = acc0_14;
-                            At(ref c0, 15) = acc0_15;
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
                     }
                 }
@@ -1712,30 +1792,30 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [1, 16].</summary>
+            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [1, 32].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateInputGradient_1x16(ref float dy, ref float w, ref float dx, int count)
+            public static void AccumulateInputGradient_1x32(ref float dy, ref float w, ref float dx, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_1x16_Vector512(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_1x32_Vector512(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_1x16_Vector256(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_1x32_Vector256(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_1x16_Vector128(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_1x32_Vector128(ref dy, ref w, ref dx, count);
                 }
                 else
                 {
-                    AccumulateInputGradient_1x16_Scalar(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_1x32_Scalar(ref dy, ref w, ref dx, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_1x16_Vector512(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_1x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
@@ -1745,38 +1825,51 @@ namespace Audio.Effects
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dx, m * 16);
+                        ref float c0 = ref At(ref dx, m * 32);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 16);
+                        ref float c1 = ref At(ref c0, 32);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 32);
+                        ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 48);
+                        ref float c3 = ref At(ref c0, 96);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                         for (int r = 0; r < 1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -1788,31 +1881,41 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
@@ -1820,24 +1923,31 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
@@ -1845,59 +1955,64 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_1x16_Vector256(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_1x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 16)
                 {
-                    ref float b0 = ref At(ref w, 0);
+                    ref float b0 = ref At(ref w, j);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dx, m * 16);
+                        ref float c0 = ref At(ref dx, m * 32);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 16);
+                        ref float c1 = ref At(ref c0, 32);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 32);
+                        ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 48);
+                        ref float c3 = ref At(ref c0, 96);
                         ref float a4 = ref At(ref a0, 4);
-                        ref float c4 = ref At(ref c0, 64);
+                        ref float c4 = ref At(ref c0, 128);
                         ref float a5 = ref At(ref a0, 5);
-                        ref float c5 = ref At(ref c0, 80);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
-                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
-                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
-                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
-                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
+                        ref float c5 = ref At(ref c0, 160);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                         for (int r = 0; r < 1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
@@ -1925,18 +2040,18 @@ namespace Audio.Effects
                             acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                             acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
@@ -1945,23 +2060,24 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
+                            ref float b0 = ref At(ref w, j);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
@@ -1977,35 +2093,36 @@ namespace Audio.Effects
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         m += 3;
                         rest -= 3;
                     }
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
+                            ref float b0 = ref At(ref w, j);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
@@ -2021,44 +2138,60 @@ namespace Audio.Effects
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 16);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                             var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                     }
                     else if (rest == 1)
@@ -2066,45 +2199,53 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref w, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_1x16_Vector128(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_1x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 8)
+                for (int j = 0; j < 32; j += 8)
                 {
                     ref float b0 = ref At(ref w, j);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dx, m * 16);
+                        ref float c0 = ref At(ref dx, m * 32);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 16);
+                        ref float c1 = ref At(ref c0, 32);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 32);
+                        ref float c2 = ref At(ref c0, 64);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 48);
+                        ref float c3 = ref At(ref c0, 96);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -2115,7 +2256,7 @@ namespace Audio.Effects
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                         for (int r = 0; r < 1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
@@ -2151,15 +2292,15 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 8)
+                        for (int j = 0; j < 32; j += 8)
                         {
                             ref float b0 = ref At(ref w, j);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -2168,7 +2309,7 @@ namespace Audio.Effects
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
@@ -2194,25 +2335,26 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float b1 = ref At(ref w, 8);
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
+                            ref float c1 = ref At(ref c0, 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
-                                ref float b1r = ref At(ref b1, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
@@ -2230,85 +2372,108 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
+                            ref float b1 = ref At(ref w, 8);
+                            ref float b2 = ref At(ref w, 16);
+                            ref float b3 = ref At(ref w, 24);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_1x16_Scalar(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_1x32_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float b1 = ref At(ref w, 4);
-                        ref float b2 = ref At(ref w, 8);
-                        ref float b3 = ref At(ref w, 12);
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 4);
+                        ref float b2 = ref At(ref w, j + 8);
+                        ref float b3 = ref At(ref w, j + 12);
                         ref float a0 = ref At(ref dy, m);
-                        ref float c0 = ref At(ref dx, m * 16);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
-                        var acc0_6 = At(ref c0, 6);
-                        var acc0_7 = At(ref c0, 7);
-                        var acc0_8 = At(ref c0, 8);
-                        var acc0_9 = At(ref c0, 9);
-                        var acc0_10 = At(ref c0, 10);
-                        var acc0_11 = At(ref c0, 11);
-                        var acc0_12 = At(ref c0, 12);
-                        var acc0_13 = At(ref c0, 13);
-                        var acc0_14 = At(ref c0, 14);
-                        var acc0_15 = At(ref c0, 15);
+                        ref float c0 = ref At(ref dx, m * 32);
+                        var acc0_0 = At(ref c0, j);
+                        var acc0_1 = At(ref c0, 1 + j);
+                        var acc0_2 = At(ref c0, 2 + j);
+                        var acc0_3 = At(ref c0, 3 + j);
+                        var acc0_4 = At(ref c0, j + 4);
+                        var acc0_5 = At(ref c0, 1 + j + 4);
+                        var acc0_6 = At(ref c0, 2 + j + 4);
+                        var acc0_7 = At(ref c0, 3 + j + 4);
+                        var acc0_8 = At(ref c0, j + 8);
+                        var acc0_9 = At(ref c0, 1 + j + 8);
+                        var acc0_10 = At(ref c0, 2 + j + 8);
+                        var acc0_11 = At(ref c0, 3 + j + 8);
+                        var acc0_12 = At(ref c0, j + 12);
+                        var acc0_13 = At(ref c0, 1 + j + 12);
+                        var acc0_14 = At(ref c0, 2 + j + 12);
+                        var acc0_15 = At(ref c0, 3 + j + 12);
                         for (int r = 0; r < 1; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
-                            ref float b1r = ref At(ref b1, r * 16);
-                            ref float b2r = ref At(ref b2, r * 16);
-                            ref float b3r = ref At(ref b3, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
                             var b0_ = At(ref b0r, 0);
                             var b1_ = At(ref b0r, 1);
                             var b2_ = At(ref b0r, 2);
@@ -2343,32 +2508,32 @@ namespace Audio.Effects
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, 0) = acc0_0;
-                        At(ref c0, 1) = acc0_1;
-                        At(ref c0, 2) = acc0_2;
-                        At(ref c0, 3) = acc0_3;
-                        At(ref c0, 4) = acc0_4;
-                        At(ref c0, 5) = acc0_5;
-                        At(ref c0, 6) = acc0_6;
-                        At(ref c0, 7) = acc0_7;
-                        At(ref c0, 8) = acc0_8;
-                        At(ref c0, 9) = acc0_9;
-                        At(ref c0, 10) = acc0_10;
-                        At(ref c0, 11) = acc0_11;
-                        At(ref c0, 12) = acc0_12;
-                        At(ref c0, 13) = acc0_13;
-                        At(ref c0, 14) = acc0_14;
-                        At(ref c0, 15) = acc0_15;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
                 }
             }
 
-            // ---- 64 × 1 weight matrix ----
+            // ---- 128 × 1 weight matrix ----
 
-            /// <summary>Copies W [64, 1] into its transpose Wᵀ [1, 64], stored as panels of 32 columns: element (k, j) of panel p is at p·32·1 + k·width + j.</summary>
-            public static void Pack_64x1(ref float w, ref float packed)
+            /// <summary>Copies W [128, 1] into its transpose Wᵀ [1, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·1 + k·width + j.</summary>
+            public static void Pack_128x1(ref float w, ref float packed)
             {
-                for (int p = 0; p < 64; p += 32)
+                for (int p = 0; p < 128; p += 32)
                 {
                     ref float panel = ref At(ref packed, p * 1);
                     for (int j = 0; j < 32; j++)
@@ -2382,47 +2547,47 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [64, 1] read from its packed transpose (see Pack_64x1).</summary>
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 1] read from its packed transpose (see Pack_128x1).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_64x1(ref float x, ref float packed, ref float bias, ref float y, int count)
+            public static void Linear_128x1(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_64x1_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x1_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_64x1_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x1_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_64x1_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x1_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_64x1_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x1_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x1_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x1_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 32)
+                for (int j = 0; j < 128; j += 32)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
@@ -2469,19 +2634,20 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 32);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 1 + ((j + 32) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2517,33 +2683,34 @@ namespace Audio.Effects
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 32);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 1 + ((j + 32) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -2569,14 +2736,14 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -2584,59 +2751,79 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref packed, 0);
                             ref float b1 = ref At(ref packed, 32);
+                            ref float b2 = ref At(ref packed, 64);
+                            ref float b3 = ref At(ref packed, 96);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
                                 var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x1_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x1_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 16)
+                for (int j = 0; j < 128; j += 16)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         ref float a4 = ref At(ref a0, 4);
-                        ref float c4 = ref At(ref c0, 256);
+                        ref float c4 = ref At(ref c0, 512);
                         ref float a5 = ref At(ref a0, 5);
-                        ref float c5 = ref At(ref c0, 320);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -2699,15 +2886,15 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
@@ -2744,15 +2931,15 @@ namespace Audio.Effects
                     }
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
@@ -2787,14 +2974,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 1 + ((j + 16) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
@@ -2836,21 +3023,22 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 32);
-                            ref float b3 = ref At(ref packed, 48);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 1 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 1 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 1 + ((j + 48) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 1; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
@@ -2876,38 +3064,38 @@ namespace Audio.Effects
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x1_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x1_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 8)
+                for (int j = 0; j < 128; j += 8)
                 {
                     ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
@@ -2954,15 +3142,15 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 8)
+                        for (int j = 0; j < 128; j += 8)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
@@ -2997,14 +3185,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 1 + ((j + 8) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -3046,14 +3234,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
                             ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                             ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 1 + ((j + 8) & 31));
                             ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 1 + ((j + 16) & 31));
                             ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 1 + ((j + 24) & 31));
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -3101,20 +3289,20 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x1_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x1_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 64; j += 16)
+                    for (int j = 0; j < 128; j += 16)
                     {
                         ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
                         ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 1 + ((j + 4) & 31));
                         ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 1 + ((j + 8) & 31));
                         ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 1 + ((j + 12) & 31));
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         var acc0_0 = At(ref bias, j);
                         var acc0_1 = At(ref bias, 1 + j);
                         var acc0_2 = At(ref bias, 2 + j);
@@ -3191,53 +3379,53 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_64x1 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
+            /// <summary>Linear_128x1 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearCompact_64x1<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            public static void LinearCompact_128x1<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x1_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x1_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x1_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x1_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x1_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x1_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearCompact_64x1_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x1_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
 
                 if (TWeights.Scaled)
                 {
                     // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x1_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x1_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 32)
+                for (int j = 0; j < 128; j += 32)
                 {
                     ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
@@ -3283,19 +3471,20 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 32 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 1 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3329,33 +3518,34 @@ namespace Audio.Effects
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 32 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 1 + ((j + 32) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -3379,14 +3569,14 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
@@ -3394,16 +3584,24 @@ namespace Audio.Effects
                         {
                             ref byte b0 = ref packed;
                             ref byte b1 = ref At(ref packed, 32 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 64 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 96 * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 1; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -3412,39 +3610,49 @@ namespace Audio.Effects
                                 TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x1_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x1_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 16)
+                for (int j = 0; j < 128; j += 16)
                 {
                     ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         ref float a4 = ref At(ref a0, 4);
-                        ref float c4 = ref At(ref c0, 256);
+                        ref float c4 = ref At(ref c0, 512);
                         ref float a5 = ref At(ref a0, 5);
-                        ref float c5 = ref At(ref c0, 320);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -3506,15 +3714,15 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
@@ -3550,15 +3758,15 @@ namespace Audio.Effects
                     }
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
@@ -3592,14 +3800,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 1 + ((j + 16) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
@@ -3639,21 +3847,22 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 32 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 48 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 1 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 1 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 1 + ((j + 48) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 1; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
@@ -3675,38 +3884,38 @@ namespace Audio.Effects
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x1_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x1_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 8)
+                for (int j = 0; j < 128; j += 8)
                 {
                     ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         ref float a1 = ref At(ref a0, 1);
-                        ref float c1 = ref At(ref c0, 64);
+                        ref float c1 = ref At(ref c0, 128);
                         ref float a2 = ref At(ref a0, 2);
-                        ref float c2 = ref At(ref c0, 128);
+                        ref float c2 = ref At(ref c0, 256);
                         ref float a3 = ref At(ref a0, 3);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
@@ -3752,15 +3961,15 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 8)
+                        for (int j = 0; j < 128; j += 8)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
@@ -3794,14 +4003,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 1 + ((j + 8) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -3841,14 +4050,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
                             ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                             ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 1 + ((j + 8) & 31)) * TWeights.Size);
                             ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 1 + ((j + 16) & 31)) * TWeights.Size);
                             ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 1 + ((j + 24) & 31)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -3892,20 +4101,20 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x1_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x1_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 64; j += 16)
+                    for (int j = 0; j < 128; j += 16)
                     {
                         ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
                         ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 1 + ((j + 4) & 31)) * TWeights.Size);
                         ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 1 + ((j + 8) & 31)) * TWeights.Size);
                         ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 1 + ((j + 12) & 31)) * TWeights.Size);
                         ref float a0 = ref At(ref x, m);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float c0 = ref At(ref y, m * 128);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
                         var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
                         var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
@@ -3982,49 +4191,49 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_64x1 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            /// <summary>Linear_128x1 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearInference_64x1(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            public static void LinearInference_128x1(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
             {
                 if (format == global::RnnGen.WeightFormat.BFloat16)
                 {
                     // bfloat16 is not scaled: the bias stands in for the scales it never reads.
-                    LinearCompact_64x1<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                    LinearCompact_128x1<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
                 }
                 else if (format == global::RnnGen.WeightFormat.Int8)
                 {
-                    LinearCompact_64x1<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                    LinearCompact_128x1<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_64x1(ref x, ref At(ref packed, region), ref bias, ref y, count);
+                    Linear_128x1(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [64, 1] (pass dy, dW and db offset to a later row to do a later share).</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [128, 1] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_64x1(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            public static void AccumulateWeightGradient_128x1(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x1_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x1_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x1_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x1_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x1_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x1_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_64x1_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x1_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x1_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x1_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 8);
@@ -4065,21 +4274,21 @@ namespace Audio.Effects
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                float a1r = At(ref a1, r * 64);
+                                float a1r = At(ref a1, r * 128);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                float a2r = At(ref a2, r * 64);
+                                float a2r = At(ref a2, r * 128);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                                float a3r = At(ref a3, r * 64);
+                                float a3r = At(ref a3, r * 128);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
-                                float a4r = At(ref a4, r * 64);
+                                float a4r = At(ref a4, r * 128);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
-                                float a5r = At(ref a5, r * 64);
+                                float a5r = At(ref a5, r * 128);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
-                                float a6r = At(ref a6, r * 64);
+                                float a6r = At(ref a6, r * 128);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6r, b0_, acc6_0);
-                                float a7r = At(ref a7, r * 64);
+                                float a7r = At(ref a7, r * 128);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7r, b0_, acc7_0);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -4104,7 +4313,7 @@ namespace Audio.Effects
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -4121,7 +4330,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
                         sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
@@ -4137,7 +4346,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -4146,14 +4355,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x1_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x1_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 6);
@@ -4188,17 +4397,17 @@ namespace Audio.Effects
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                float a1r = At(ref a1, r * 64);
+                                float a1r = At(ref a1, r * 128);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                float a2r = At(ref a2, r * 64);
+                                float a2r = At(ref a2, r * 128);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                                float a3r = At(ref a3, r * 64);
+                                float a3r = At(ref a3, r * 128);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
-                                float a4r = At(ref a4, r * 64);
+                                float a4r = At(ref a4, r * 128);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b0_, acc4_0);
-                                float a5r = At(ref a5, r * 64);
+                                float a5r = At(ref a5, r * 128);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b0_, acc5_0);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -4230,11 +4439,11 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4261,11 +4470,11 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4287,9 +4496,9 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4307,7 +4516,7 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4325,7 +4534,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
                         sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
@@ -4341,7 +4550,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -4350,14 +4559,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x1_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x1_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 4);
@@ -4386,13 +4595,13 @@ namespace Audio.Effects
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                float a1r = At(ref a1, r * 64);
+                                float a1r = At(ref a1, r * 128);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                float a2r = At(ref a2, r * 64);
+                                float a2r = At(ref a2, r * 128);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
-                                float a3r = At(ref a3, r * 64);
+                                float a3r = At(ref a3, r * 128);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b0_, acc3_0);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -4422,11 +4631,11 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b0_, acc2_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4448,9 +4657,9 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b0_, acc1_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4468,7 +4677,7 @@ namespace Audio.Effects
                                 {
                                     ref float b0r = ref At(ref b0, r * 1);
                                     var b0_ = At(ref b0r, 0);
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 }
                                 At(ref c0, 0) = acc0_0;
@@ -4486,7 +4695,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
                         sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
@@ -4502,7 +4711,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -4511,14 +4720,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x1_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x1_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
@@ -4537,7 +4746,7 @@ namespace Audio.Effects
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                             }
                             At(ref c0, 0) = acc0_0;
@@ -4551,36 +4760,36 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
-            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [64, 1].</summary>
+            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [128, 1].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateInputGradient_64x1(ref float dy, ref float w, ref float dx, int count)
+            public static void AccumulateInputGradient_128x1(ref float dy, ref float w, ref float dx, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x1_Vector512(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x1_Vector512(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x1_Vector256(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x1_Vector256(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x1_Vector128(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x1_Vector128(ref dy, ref w, ref dx, count);
                 }
                 else
                 {
-                    AccumulateInputGradient_64x1_Scalar(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x1_Scalar(ref dy, ref w, ref dx, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x1_Vector512(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x1_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
@@ -4589,19 +4798,19 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
+                        ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 1);
-                        ref float a1 = ref At(ref a0, 64);
+                        ref float a1 = ref At(ref a0, 128);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 128);
+                        ref float a2 = ref At(ref a0, 256);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 192);
+                        ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = At(ref c0, 0);
                         var acc1_0 = At(ref c1, 0);
                         var acc2_0 = At(ref c2, 0);
                         var acc3_0 = At(ref c3, 0);
-                        for (int r = 0; r < 64; r++)
+                        for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -4628,16 +4837,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 128);
+                            ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
                             var acc2_0 = At(ref c2, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4657,13 +4866,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4680,10 +4889,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
                             var acc0_0 = At(ref c0, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4697,7 +4906,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x1_Vector256(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x1_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 6);
@@ -4706,17 +4915,17 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
+                        ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 1);
-                        ref float a1 = ref At(ref a0, 64);
+                        ref float a1 = ref At(ref a0, 128);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 128);
+                        ref float a2 = ref At(ref a0, 256);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 192);
+                        ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 3);
-                        ref float a4 = ref At(ref a0, 256);
+                        ref float a4 = ref At(ref a0, 512);
                         ref float c4 = ref At(ref c0, 4);
-                        ref float a5 = ref At(ref a0, 320);
+                        ref float a5 = ref At(ref a0, 640);
                         ref float c5 = ref At(ref c0, 5);
                         var acc0_0 = At(ref c0, 0);
                         var acc1_0 = At(ref c1, 0);
@@ -4724,7 +4933,7 @@ namespace Audio.Effects
                         var acc3_0 = At(ref c3, 0);
                         var acc4_0 = At(ref c4, 0);
                         var acc5_0 = At(ref c5, 0);
-                        for (int r = 0; r < 64; r++)
+                        for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -4757,16 +4966,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 128);
+                            ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
                             var acc2_0 = At(ref c2, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4788,16 +4997,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 128);
+                            ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
                             var acc2_0 = At(ref c2, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4817,13 +5026,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4840,10 +5049,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
                             var acc0_0 = At(ref c0, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4857,7 +5066,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x1_Vector128(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x1_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
@@ -4866,19 +5075,19 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
+                        ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 1);
-                        ref float a1 = ref At(ref a0, 64);
+                        ref float a1 = ref At(ref a0, 128);
                         ref float c1 = ref At(ref c0, 1);
-                        ref float a2 = ref At(ref a0, 128);
+                        ref float a2 = ref At(ref a0, 256);
                         ref float c2 = ref At(ref c0, 2);
-                        ref float a3 = ref At(ref a0, 192);
+                        ref float a3 = ref At(ref a0, 384);
                         ref float c3 = ref At(ref c0, 3);
                         var acc0_0 = At(ref c0, 0);
                         var acc1_0 = At(ref c1, 0);
                         var acc2_0 = At(ref c2, 0);
                         var acc3_0 = At(ref c3, 0);
-                        for (int r = 0; r < 64; r++)
+                        for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -4905,16 +5114,16 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
-                            ref float a2 = ref At(ref a0, 128);
+                            ref float a2 = ref At(ref a0, 256);
                             ref float c2 = ref At(ref c0, 2);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
                             var acc2_0 = At(ref c2, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4934,13 +5143,13 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
-                            ref float a1 = ref At(ref a0, 64);
+                            ref float a1 = ref At(ref a0, 128);
                             ref float c1 = ref At(ref c0, 1);
                             var acc0_0 = At(ref c0, 0);
                             var acc1_0 = At(ref c1, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4957,10 +5166,10 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
+                            ref float a0 = ref At(ref dy, m * 128);
                             ref float c0 = ref At(ref dx, m * 1);
                             var acc0_0 = At(ref c0, 0);
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 1);
                                 var b0_ = At(ref b0r, 0);
@@ -4974,7 +5183,7 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x1_Scalar(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x1_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 // One row at a time, several column tiles at once.
@@ -4982,10 +5191,10 @@ namespace Audio.Effects
                 {
                     {
                         ref float b0 = ref At(ref w, 0);
-                        ref float a0 = ref At(ref dy, m * 64);
+                        ref float a0 = ref At(ref dy, m * 128);
                         ref float c0 = ref At(ref dx, m * 1);
                         var acc0_0 = At(ref c0, 0);
-                        for (int r = 0; r < 64; r++)
+                        for (int r = 0; r < 128; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 1);
                             var b0_ = At(ref b0r, 0);
@@ -4997,18 +5206,18 @@ namespace Audio.Effects
                 }
             }
 
-            // ---- 64 × 16 weight matrix ----
+            // ---- 128 × 32 weight matrix ----
 
-            /// <summary>Copies W [64, 16] into its transpose Wᵀ [16, 64], stored as panels of 32 columns: element (k, j) of panel p is at p·32·16 + k·width + j.</summary>
-            public static void Pack_64x16(ref float w, ref float packed)
+            /// <summary>Copies W [128, 32] into its transpose Wᵀ [32, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            public static void Pack_128x32(ref float w, ref float packed)
             {
-                for (int p = 0; p < 64; p += 32)
+                for (int p = 0; p < 128; p += 32)
                 {
-                    ref float panel = ref At(ref packed, p * 16);
+                    ref float panel = ref At(ref packed, p * 32);
                     for (int j = 0; j < 32; j++)
                     {
-                        ref float row = ref At(ref w, (p + j) * 16);
-                        for (int k = 0; k < 16; k++)
+                        ref float row = ref At(ref w, (p + j) * 32);
+                        for (int k = 0; k < 32; k++)
                         {
                             At(ref panel, k * 32 + j) = At(ref row, k);
                         }
@@ -5016,47 +5225,47 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [64, 16] read from its packed transpose (see Pack_64x16).</summary>
+            /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 32] read from its packed transpose (see Pack_128x32).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void Linear_64x16(ref float x, ref float packed, ref float bias, ref float y, int count)
+            public static void Linear_128x32(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    Linear_64x16_Vector512(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x32_Vector512(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    Linear_64x16_Vector256(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x32_Vector256(ref x, ref packed, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    Linear_64x16_Vector128(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x32_Vector128(ref x, ref packed, ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_64x16_Scalar(ref x, ref packed, ref bias, ref y, count);
+                    Linear_128x32_Scalar(ref x, ref packed, ref bias, ref y, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x16_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x32_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 32)
+                for (int j = 0; j < 128; j += 32)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
@@ -5065,7 +5274,7 @@ namespace Audio.Effects
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
@@ -5103,19 +5312,20 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 512);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5124,7 +5334,7 @@ namespace Audio.Effects
                             var acc2_1 = acc0_1;
                             var acc2_2 = acc0_2;
                             var acc2_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5151,38 +5361,39 @@ namespace Audio.Effects
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 512);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5203,74 +5414,94 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 512);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float b1 = ref At(ref packed, 1024);
+                            ref float b2 = ref At(ref packed, 2048);
+                            ref float b3 = ref At(ref packed, 3072);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
-                            for (int r = 0; r < 16; r++)
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
                                 var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b2r, (uint)(16));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b3r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x16_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x32_Vector256(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 16)
+                for (int j = 0; j < 128; j += 16)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
-                        ref float a4 = ref At(ref a0, 64);
-                        ref float c4 = ref At(ref c0, 256);
-                        ref float a5 = ref At(ref a0, 80);
-                        ref float c5 = ref At(ref c0, 320);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -5283,7 +5514,7 @@ namespace Audio.Effects
                         var acc4_1 = acc0_1;
                         var acc5_0 = acc0_0;
                         var acc5_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
@@ -5333,22 +5564,22 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
@@ -5378,22 +5609,22 @@ namespace Audio.Effects
                     }
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
@@ -5421,14 +5652,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
@@ -5437,7 +5668,7 @@ namespace Audio.Effects
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5470,22 +5701,23 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 512);
-                            ref float b3 = ref At(ref packed, 528);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 16; r++)
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5510,38 +5742,38 @@ namespace Audio.Effects
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x16_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x32_Vector128(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 8)
+                for (int j = 0; j < 128; j += 8)
                 {
-                    ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
+                    ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
@@ -5550,7 +5782,7 @@ namespace Audio.Effects
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
@@ -5588,22 +5820,22 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 8)
+                        for (int j = 0; j < 128; j += 8)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
@@ -5631,14 +5863,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -5647,7 +5879,7 @@ namespace Audio.Effects
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5680,14 +5912,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 16 + ((j + 24) & 31));
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                            ref float b1 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                            ref float b2 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
+                            ref float b3 = ref At(ref packed, ((j + 24) & ~31) * 32 + ((j + 24) & 31));
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -5696,7 +5928,7 @@ namespace Audio.Effects
                             var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
                             var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref float b0r = ref At(ref b0, r * 32);
                                 ref float b1r = ref At(ref b1, r * 32);
@@ -5735,20 +5967,20 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Linear_64x16_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
+            private static void Linear_128x32_Scalar(ref float x, ref float packed, ref float bias, ref float y, int count)
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 64; j += 16)
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 16 + ((j + 4) & 31));
-                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 16 + ((j + 8) & 31));
-                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 16 + ((j + 12) & 31));
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
+                        ref float b1 = ref At(ref packed, ((j + 4) & ~31) * 32 + ((j + 4) & 31));
+                        ref float b2 = ref At(ref packed, ((j + 8) & ~31) * 32 + ((j + 8) & 31));
+                        ref float b3 = ref At(ref packed, ((j + 12) & ~31) * 32 + ((j + 12) & 31));
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
                         var acc0_0 = At(ref bias, j);
                         var acc0_1 = At(ref bias, 1 + j);
                         var acc0_2 = At(ref bias, 2 + j);
@@ -5765,7 +5997,7 @@ namespace Audio.Effects
                         var acc0_13 = At(ref bias, 1 + j + 12);
                         var acc0_14 = At(ref bias, 2 + j + 12);
                         var acc0_15 = At(ref bias, 3 + j + 12);
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref float b0r = ref At(ref b0, r * 32);
                             ref float b1r = ref At(ref b1, r * 32);
@@ -5825,53 +6057,53 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_64x16 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
+            /// <summary>Linear_128x32 with Wᵀ read from a compact copy of its panels in the format TWeights (see RnnGen.Numerics.BFloat16Weights.Pack and Int8Weights.Pack): the same products in float32 of the widened weights, y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k], or y[c, n] = bias[n] + scale[n]·Σ_k x[c, k]·Q[n, k] for a scaled format.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearCompact_64x16<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            public static void LinearCompact_128x32<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x16_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x32_Vector512<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x16_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x32_Vector256<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LinearCompact_64x16_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x32_Vector128<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
                 else
                 {
-                    LinearCompact_64x16_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
+                    LinearCompact_128x32_Scalar<TWeights>(ref x, ref packed, ref scale, ref bias, ref y, count);
                 }
 
                 if (TWeights.Scaled)
                 {
                     // y = bias + scale·Σ: the sums ran over the quantized weights from zero.
-                    TWeights.Rescale(ref y, ref scale, ref bias, 64, count, 64, 0);
+                    TWeights.Rescale(ref y, ref scale, ref bias, 128, count, 128, 0);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x16_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x32_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 32)
+                for (int j = 0; j < 128; j += 32)
                 {
-                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                         var acc1_0 = acc0_0;
@@ -5880,7 +6112,7 @@ namespace Audio.Effects
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                             TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -5917,19 +6149,20 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 512 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
@@ -5938,7 +6171,7 @@ namespace Audio.Effects
                             var acc2_1 = acc0_1;
                             var acc2_2 = acc0_2;
                             var acc2_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -5963,38 +6196,39 @@ namespace Audio.Effects
                                 acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
                                 acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 512 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 32));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6013,31 +6247,39 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(16 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16 + j));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(16 + j + 32));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 512 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref byte b1 = ref At(ref packed, 1024 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 2048 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 3072 * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
-                            for (int r = 0; r < 16; r++)
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(64));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(80));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(96));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -6046,39 +6288,49 @@ namespace Audio.Effects
                                 TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                TWeights.LoadPairsVector512(ref b2r, out var b4_, out var b5_);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b5_, acc0_5);
+                                TWeights.LoadPairsVector512(ref b3r, out var b6_, out var b7_);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_5, ref c0, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_6, ref c0, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_7, ref c0, (uint)(112));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x16_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x32_Vector256<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 16)
+                for (int j = 0; j < 128; j += 16)
                 {
-                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
-                        ref float a4 = ref At(ref a0, 64);
-                        ref float c4 = ref At(ref c0, 256);
-                        ref float a5 = ref At(ref a0, 80);
-                        ref float c5 = ref At(ref c0, 320);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
+                        ref float a4 = ref At(ref a0, 128);
+                        ref float c4 = ref At(ref c0, 512);
+                        ref float a5 = ref At(ref a0, 160);
+                        ref float c5 = ref At(ref c0, 640);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                         var acc1_0 = acc0_0;
@@ -6091,7 +6343,7 @@ namespace Audio.Effects
                         var acc4_1 = acc0_1;
                         var acc5_0 = acc0_0;
                         var acc5_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                             TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -6140,22 +6392,22 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -6184,22 +6436,22 @@ namespace Audio.Effects
                     }
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -6226,14 +6478,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
@@ -6242,7 +6494,7 @@ namespace Audio.Effects
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6273,22 +6525,23 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
+                        for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 512 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 528 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
-                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 16; r++)
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
+                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 16));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 16));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 32));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j + 48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6309,38 +6562,38 @@ namespace Audio.Effects
                                 acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
                                 acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(8 + j + 16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(8 + j + 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(j + 48));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(8 + j + 48));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x16_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x32_Vector128<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 64; j += 8)
+                for (int j = 0; j < 128; j += 8)
                 {
-                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
+                    ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
-                        ref float a1 = ref At(ref a0, 16);
-                        ref float c1 = ref At(ref c0, 64);
-                        ref float a2 = ref At(ref a0, 32);
-                        ref float c2 = ref At(ref c0, 128);
-                        ref float a3 = ref At(ref a0, 48);
-                        ref float c3 = ref At(ref c0, 192);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
+                        ref float a1 = ref At(ref a0, 32);
+                        ref float c1 = ref At(ref c0, 128);
+                        ref float a2 = ref At(ref a0, 64);
+                        ref float c2 = ref At(ref c0, 256);
+                        ref float a3 = ref At(ref a0, 96);
+                        ref float c3 = ref At(ref c0, 384);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                         var acc1_0 = acc0_0;
@@ -6349,7 +6602,7 @@ namespace Audio.Effects
                         var acc2_1 = acc0_1;
                         var acc3_0 = acc0_0;
                         var acc3_1 = acc0_1;
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                             TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
@@ -6386,22 +6639,22 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 64; j += 8)
+                        for (int j = 0; j < 128; j += 8)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
-                            ref float a2 = ref At(ref a0, 32);
-                            ref float c2 = ref At(ref c0, 128);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
+                            ref float a2 = ref At(ref a0, 64);
+                            ref float c2 = ref At(ref c0, 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc1_0 = acc0_0;
                             var acc1_1 = acc0_1;
                             var acc2_0 = acc0_0;
                             var acc2_1 = acc0_1;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 TWeights.LoadPairsVector128(ref b0r, out var b0_, out var b1_);
@@ -6428,14 +6681,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
-                        for (int j = 0; j < 64; j += 16)
+                        for (int j = 0; j < 128; j += 16)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
-                            ref float a1 = ref At(ref a0, 16);
-                            ref float c1 = ref At(ref c0, 64);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
+                            ref float a1 = ref At(ref a0, 32);
+                            ref float c1 = ref At(ref c0, 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -6444,7 +6697,7 @@ namespace Audio.Effects
                             var acc1_1 = acc0_1;
                             var acc1_2 = acc0_2;
                             var acc1_3 = acc0_3;
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6475,14 +6728,14 @@ namespace Audio.Effects
                     }
                     else if (rest == 1)
                     {
-                        for (int j = 0; j < 64; j += 32)
+                        for (int j = 0; j < 128; j += 32)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 16 + ((j + 24) & 31)) * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 16);
-                            ref float c0 = ref At(ref y, m * 64);
+                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (((j + 24) & ~31) * 32 + ((j + 24) & 31)) * TWeights.Size);
+                            ref float a0 = ref At(ref x, m * 32);
+                            ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 8));
@@ -6491,7 +6744,7 @@ namespace Audio.Effects
                             var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 16));
                             var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(j + 24));
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(4 + j + 24));
-                            for (int r = 0; r < 16; r++)
+                            for (int r = 0; r < 32; r++)
                             {
                                 ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                                 ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6526,20 +6779,20 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LinearCompact_64x16_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
+            private static void LinearCompact_128x32_Scalar<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
             {
                 // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
-                    for (int j = 0; j < 64; j += 16)
+                    for (int j = 0; j < 128; j += 16)
                     {
-                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 16 + ((j + 4) & 31)) * TWeights.Size);
-                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 16 + ((j + 8) & 31)) * TWeights.Size);
-                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 16 + ((j + 12) & 31)) * TWeights.Size);
-                        ref float a0 = ref At(ref x, m * 16);
-                        ref float c0 = ref At(ref y, m * 64);
+                        ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, (((j + 4) & ~31) * 32 + ((j + 4) & 31)) * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, (((j + 8) & ~31) * 32 + ((j + 8) & 31)) * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, (((j + 12) & ~31) * 32 + ((j + 12) & 31)) * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 32);
+                        ref float c0 = ref At(ref y, m * 128);
                         var acc0_0 = TWeights.Scaled ? default : At(ref bias, j);
                         var acc0_1 = TWeights.Scaled ? default : At(ref bias, 1 + j);
                         var acc0_2 = TWeights.Scaled ? default : At(ref bias, 2 + j);
@@ -6556,7 +6809,7 @@ namespace Audio.Effects
                         var acc0_13 = TWeights.Scaled ? default : At(ref bias, 1 + j + 12);
                         var acc0_14 = TWeights.Scaled ? default : At(ref bias, 2 + j + 12);
                         var acc0_15 = TWeights.Scaled ? default : At(ref bias, 3 + j + 12);
-                        for (int r = 0; r < 16; r++)
+                        for (int r = 0; r < 32; r++)
                         {
                             ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
                             ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
@@ -6616,49 +6869,49 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>Linear_64x16 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
+            /// <summary>Linear_128x32 reading the weights in <paramref name="format"/>: the float32 panels at packed + region, or the compact copy at compact + region × the format's size (and the int8 copy's scales at scale + scales).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LinearInference_64x16(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
+            public static void LinearInference_128x32(global::RnnGen.WeightFormat format, ref float x, ref float packed, ref byte compact, ref float scale, int region, int scales, ref float bias, ref float y, int count)
             {
                 if (format == global::RnnGen.WeightFormat.BFloat16)
                 {
                     // bfloat16 is not scaled: the bias stands in for the scales it never reads.
-                    LinearCompact_64x16<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
+                    LinearCompact_128x32<global::RnnGen.Numerics.BFloat16Panels>(ref x, ref At(ref compact, region * 2), ref bias, ref bias, ref y, count);
                 }
                 else if (format == global::RnnGen.WeightFormat.Int8)
                 {
-                    LinearCompact_64x16<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
+                    LinearCompact_128x32<global::RnnGen.Numerics.Int8Panels>(ref x, ref At(ref compact, region), ref At(ref scale, scales), ref bias, ref y, count);
                 }
                 else
                 {
-                    Linear_64x16(ref x, ref At(ref packed, region), ref bias, ref y, count);
+                    Linear_128x32(ref x, ref At(ref packed, region), ref bias, ref y, count);
                 }
             }
 
-            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [64, 16] (pass dy, dW and db offset to a later row to do a later share).</summary>
+            /// <summary>dW[n, k] += Σ_c dy[c, n]·x[c, k] and db[n] += Σ_c dy[c, n] for c &lt; count and the first rows rows of W, of shape [128, 32] (pass dy, dW and db offset to a later row to do a later share).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateWeightGradient_64x16(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            public static void AccumulateWeightGradient_128x32(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x16_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x32_Vector512(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x16_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x32_Vector256(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateWeightGradient_64x16_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x32_Vector128(ref dy, ref x, ref dw, ref db, count, rows);
                 }
                 else
                 {
-                    AccumulateWeightGradient_64x16_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
+                    AccumulateWeightGradient_128x32_Scalar(ref dy, ref x, ref dw, ref db, count, rows);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x16_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x32_Vector512(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 8);
@@ -6672,66 +6925,91 @@ namespace Audio.Effects
                         for (int m = 0; m < blockedRows; m += 8)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             ref float a4 = ref At(ref a0, 4);
-                            ref float c4 = ref At(ref c0, 64);
+                            ref float c4 = ref At(ref c0, 128);
                             ref float a5 = ref At(ref a0, 5);
-                            ref float c5 = ref At(ref c0, 80);
+                            ref float c5 = ref At(ref c0, 160);
                             ref float a6 = ref At(ref a0, 6);
-                            ref float c6 = ref At(ref c0, 96);
+                            ref float c6 = ref At(ref c0, 192);
                             ref float a7 = ref At(ref a0, 7);
-                            ref float c7 = ref At(ref c0, 112);
+                            ref float c7 = ref At(ref c0, 224);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                             var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
                             var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(16));
                             var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(16));
                             var acc6_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(0));
+                            var acc6_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c6, (uint)(16));
                             var acc7_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(0));
+                            var acc7_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c7, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
-                                float a0r = At(ref a0, r * 64);
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r * 128);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                float a1r = At(ref a1, r * 64);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                float a1r = At(ref a1, r * 128);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
-                                float a2r = At(ref a2, r * 64);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                                float a2r = At(ref a2, r * 128);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
-                                float a3r = At(ref a3, r * 64);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                                float a3r = At(ref a3, r * 128);
                                 var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
-                                float a4r = At(ref a4, r * 64);
+                                acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                                float a4r = At(ref a4, r * 128);
                                 var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
-                                float a5r = At(ref a5, r * 64);
+                                acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                                float a5r = At(ref a5, r * 128);
                                 var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
-                                float a6r = At(ref a6, r * 64);
+                                acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
+                                float a6r = At(ref a6, r * 128);
                                 var a6_16 = global::System.Runtime.Intrinsics.Vector512.Create(a6r);
                                 acc6_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b0_, acc6_0);
-                                float a7r = At(ref a7, r * 64);
+                                acc6_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a6_16, b1_, acc6_1);
+                                float a7r = At(ref a7, r * 128);
                                 var a7_16 = global::System.Runtime.Intrinsics.Vector512.Create(a7r);
                                 acc7_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b0_, acc7_0);
+                                acc7_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a7_16, b1_, acc7_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_0, ref c6, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6_1, ref c6, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_0, ref c7, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7_1, ref c7, (uint)(16));
                         }
                     }
                     // The remaining rows (fewer than 8) one at a time, 4 column tiles at once.
@@ -6740,17 +7018,21 @@ namespace Audio.Effects
                         {
                             ref float b0 = ref At(ref x, 0);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
-                                float a0r = At(ref a0, r * 64);
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                float a0r = At(ref a0, r * 128);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
@@ -6764,7 +7046,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(48 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(16));
                         sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dyc, (uint)(32));
@@ -6780,7 +7062,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -6789,14 +7071,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x16_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x32_Vector256(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 6);
@@ -6805,76 +7087,77 @@ namespace Audio.Effects
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        ref float b0 = ref At(ref x, 0);
+                        ref float b0 = ref At(ref x, j);
                         for (int m = 0; m < blockedRows; m += 6)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             ref float a4 = ref At(ref a0, 4);
-                            ref float c4 = ref At(ref c0, 64);
+                            ref float c4 = ref At(ref c0, 128);
                             ref float a5 = ref At(ref a0, 5);
-                            ref float c5 = ref At(ref c0, 80);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
-                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
-                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
-                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
-                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
-                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
+                            ref float c5 = ref At(ref c0, 160);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                            var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                            var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                            var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                            var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                            var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                float a1r = At(ref a1, r * 64);
+                                float a1r = At(ref a1, r * 128);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                float a2r = At(ref a2, r * 64);
+                                float a2r = At(ref a2, r * 128);
                                 var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
-                                float a3r = At(ref a3, r * 64);
+                                float a3r = At(ref a3, r * 128);
                                 var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
-                                float a4r = At(ref a4, r * 64);
+                                float a4r = At(ref a4, r * 128);
                                 var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
                                 acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
                                 acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
-                                float a5r = At(ref a5, r * 64);
+                                float a5r = At(ref a5, r * 128);
                                 var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
                                 acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                                 acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                         }
                     }
                     // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
@@ -6883,120 +7166,138 @@ namespace Audio.Effects
                         int rest = rows - m;
                         if (rest > 3)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
+                                ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                             m += 3;
                             rest -= 3;
                         }
                         if (rest == 3)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
+                                ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
+                                ref float c2 = ref At(ref c0, 64);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                                var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                                var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                                 }
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                             }
                         }
                         else if (rest == 2)
                         {
                             {
                                 ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 16);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                                 var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                    float a0r = At(ref a0, r * 64);
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                    float a1r = At(ref a1, r * 64);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                    float a1r = At(ref a1, r * 128);
                                     var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                    acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                    acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                             }
                         }
                         else if (rest == 1)
@@ -7004,21 +7305,29 @@ namespace Audio.Effects
                             {
                                 ref float b0 = ref At(ref x, 0);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                    float a0r = At(ref a0, r * 64);
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                    acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                    acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 }
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             }
                         }
                     }
@@ -7033,7 +7342,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(24 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(8));
                         sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dyc, (uint)(16));
@@ -7049,7 +7358,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -7058,14 +7367,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x16_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x32_Vector128(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 int blockedRows = rows - (rows % 4);
@@ -7074,19 +7383,19 @@ namespace Audio.Effects
                 {
                     int r1 = global::System.Math.Min(r0 + 128, count);
                     // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                    for (int j = 0; j < 16; j += 8)
+                    for (int j = 0; j < 32; j += 8)
                     {
                         ref float b0 = ref At(ref x, j);
                         for (int m = 0; m < blockedRows; m += 4)
                         {
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
+                            ref float c0 = ref At(ref dw, m * 32);
                             ref float a1 = ref At(ref a0, 1);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float c1 = ref At(ref c0, 32);
                             ref float a2 = ref At(ref a0, 2);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float c2 = ref At(ref c0, 64);
                             ref float a3 = ref At(ref a0, 3);
-                            ref float c3 = ref At(ref c0, 48);
+                            ref float c3 = ref At(ref c0, 96);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -7097,22 +7406,22 @@ namespace Audio.Effects
                             var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                float a1r = At(ref a1, r * 64);
+                                float a1r = At(ref a1, r * 128);
                                 var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                float a2r = At(ref a2, r * 64);
+                                float a2r = At(ref a2, r * 128);
                                 var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
-                                float a3r = At(ref a3, r * 64);
+                                float a3r = At(ref a3, r * 128);
                                 var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                                 acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b0_, acc3_0);
                                 acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
@@ -7133,15 +7442,15 @@ namespace Audio.Effects
                         int rest = rows - m;
                         if (rest == 3)
                         {
-                            for (int j = 0; j < 16; j += 8)
+                            for (int j = 0; j < 32; j += 8)
                             {
                                 ref float b0 = ref At(ref x, j);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
+                                ref float c1 = ref At(ref c0, 32);
                                 ref float a2 = ref At(ref a0, 2);
-                                ref float c2 = ref At(ref c0, 32);
+                                ref float c2 = ref At(ref c0, 64);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                                 var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -7150,18 +7459,18 @@ namespace Audio.Effects
                                 var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
-                                    float a2r = At(ref a2, r * 64);
+                                    float a2r = At(ref a2, r * 128);
                                     var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
                                     acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b0_, acc2_0);
                                     acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
@@ -7176,80 +7485,103 @@ namespace Audio.Effects
                         }
                         else if (rest == 2)
                         {
+                            for (int j = 0; j < 32; j += 16)
                             {
-                                ref float b0 = ref At(ref x, 0);
-                                ref float b1 = ref At(ref x, 8);
+                                ref float b0 = ref At(ref x, j);
+                                ref float b1 = ref At(ref x, j + 8);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 ref float a1 = ref At(ref a0, 1);
-                                ref float c1 = ref At(ref c0, 16);
-                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
-                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
-                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
-                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
-                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
-                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
-                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
-                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
+                                ref float c1 = ref At(ref c0, 32);
+                                var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                                var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                                var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                                var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                                var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                                var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                                var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                                var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
-                                    ref float b1r = ref At(ref b1, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                     var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
                                     var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
-                                    float a0r = At(ref a0, r * 64);
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
-                                    float a1r = At(ref a1, r * 64);
+                                    float a1r = At(ref a1, r * 128);
                                     var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
                                     acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b0_, acc1_0);
                                     acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
                                     acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                     acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                                 }
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                             }
                         }
                         else if (rest == 1)
                         {
                             {
                                 ref float b0 = ref At(ref x, 0);
+                                ref float b1 = ref At(ref x, 8);
+                                ref float b2 = ref At(ref x, 16);
+                                ref float b3 = ref At(ref x, 24);
                                 ref float a0 = ref At(ref dy, m);
-                                ref float c0 = ref At(ref dw, m * 16);
+                                ref float c0 = ref At(ref dw, m * 32);
                                 var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                                 var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
                                 var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                                 var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
+                                var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                                var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                                var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                                var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
                                 for (int r = r0; r < r1; r++)
                                 {
-                                    ref float b0r = ref At(ref b0, r * 16);
+                                    ref float b0r = ref At(ref b0, r * 32);
+                                    ref float b1r = ref At(ref b1, r * 32);
+                                    ref float b2r = ref At(ref b2, r * 32);
+                                    ref float b3r = ref At(ref b3, r * 32);
                                     var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                     var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
-                                    float a0r = At(ref a0, r * 64);
+                                    var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                    var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                    var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                    var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                    var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                    var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
+                                    float a0r = At(ref a0, r * 128);
                                     var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                     acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                     acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                     acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                     acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                    acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                    acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                    acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                    acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                             }
                         }
                     }
@@ -7264,7 +7596,7 @@ namespace Audio.Effects
                     var sum3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(12 + column));
                     for (int c = 0; c < count; c++)
                     {
-                        ref float dyc = ref At(ref dy, c * 64 + column);
+                        ref float dyc = ref At(ref dy, c * 128 + column);
                         sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(0));
                         sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(4));
                         sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dyc, (uint)(8));
@@ -7280,7 +7612,7 @@ namespace Audio.Effects
                     var sum = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref db, (uint)(column));
                     for (int c = 0; c < count; c++)
                     {
-                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 64 + column));
+                        sum += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, (uint)(c * 128 + column));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref db, (uint)(column));
                 }
@@ -7289,14 +7621,14 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateWeightGradient_64x16_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
+            private static void AccumulateWeightGradient_128x32_Scalar(ref float dy, ref float x, ref float dw, ref float db, int count, int rows)
             {
                 // dW[n, k] += Σ_c dyᵀ[n, c]·x[c, k]: A = dyᵀ is read down the columns of dy, B = x row by row.
                 // The reduction runs in chunks of 128 rows so that the slice of B a tile reads stays in L1 while every row block passes over it.
@@ -7306,35 +7638,36 @@ namespace Audio.Effects
                     // One row at a time, several column tiles at once.
                     for (int m = 0; m < rows; m++)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref x, 0);
-                            ref float b1 = ref At(ref x, 4);
-                            ref float b2 = ref At(ref x, 8);
-                            ref float b3 = ref At(ref x, 12);
+                            ref float b0 = ref At(ref x, j);
+                            ref float b1 = ref At(ref x, j + 4);
+                            ref float b2 = ref At(ref x, j + 8);
+                            ref float b3 = ref At(ref x, j + 12);
                             ref float a0 = ref At(ref dy, m);
-                            ref float c0 = ref At(ref dw, m * 16);
-                            var acc0_0 = At(ref c0, 0);
-                            var acc0_1 = At(ref c0, 1);
-                            var acc0_2 = At(ref c0, 2);
-                            var acc0_3 = At(ref c0, 3);
-                            var acc0_4 = At(ref c0, 4);
-                            var acc0_5 = At(ref c0, 5);
-                            var acc0_6 = At(ref c0, 6);
-                            var acc0_7 = At(ref c0, 7);
-                            var acc0_8 = At(ref c0, 8);
-                            var acc0_9 = At(ref c0, 9);
-                            var acc0_10 = At(ref c0, 10);
-                            var acc0_11 = At(ref c0, 11);
-                            var acc0_12 = At(ref c0, 12);
-                            var acc0_13 = At(ref c0, 13);
-                            var acc0_14 = At(ref c0, 14);
-                            var acc0_15 = At(ref c0, 15);
+                            ref float c0 = ref At(ref dw, m * 32);
+                            var acc0_0 = At(ref c0, j);
+                            var acc0_1 = At(ref c0, 1 + j);
+                            var acc0_2 = At(ref c0, 2 + j);
+                            var acc0_3 = At(ref c0, 3 + j);
+                            var acc0_4 = At(ref c0, j + 4);
+                            var acc0_5 = At(ref c0, 1 + j + 4);
+                            var acc0_6 = At(ref c0, 2 + j + 4);
+                            var acc0_7 = At(ref c0, 3 + j + 4);
+                            var acc0_8 = At(ref c0, j + 8);
+                            var acc0_9 = At(ref c0, 1 + j + 8);
+                            var acc0_10 = At(ref c0, 2 + j + 8);
+                            var acc0_11 = At(ref c0, 3 + j + 8);
+                            var acc0_12 = At(ref c0, j + 12);
+                            var acc0_13 = At(ref c0, 1 + j + 12);
+                            var acc0_14 = At(ref c0, 2 + j + 12);
+                            var acc0_15 = At(ref c0, 3 + j + 12);
                             for (int r = r0; r < r1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
-                                ref float b1r = ref At(ref b1, r * 16);
-                                ref float b2r = ref At(ref b2, r * 16);
-                                ref float b3r = ref At(ref b3, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = At(ref b0r, 0);
                                 var b1_ = At(ref b0r, 1);
                                 var b2_ = At(ref b0r, 2);
@@ -7351,7 +7684,7 @@ namespace Audio.Effects
                                 var b13_ = At(ref b3r, 1);
                                 var b14_ = At(ref b3r, 2);
                                 var b15_ = At(ref b3r, 3);
-                                float a0r = At(ref a0, r * 64);
+                                float a0r = At(ref a0, r * 128);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
@@ -7369,22 +7702,22 @@ namespace Audio.Effects
                                 acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                                 acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                             }
-                            At(ref c0, 0) = acc0_0;
-                            At(ref c0, 1) = acc0_1;
-                            At(ref c0, 2) = acc0_2;
-                            At(ref c0, 3) = acc0_3;
-                            At(ref c0, 4) = acc0_4;
-                            At(ref c0, 5) = acc0_5;
-                            At(ref c0, 6) = acc0_6;
-                            At(ref c0, 7) = acc0_7;
-                            At(ref c0, 8) = acc0_8;
-                            At(ref c0, 9) = acc0_9;
-                            At(ref c0, 10) = acc0_10;
-                            At(ref c0, 11) = acc0_11;
-                            At(ref c0, 12) = acc0_12;
-                            At(ref c0, 13) = acc0_13;
-                            At(ref c0, 14) = acc0_14;
-                            At(ref c0, 15) = acc0_15;
+                            At(ref c0, j) = acc0_0;
+                            At(ref c0, 1 + j) = acc0_1;
+                            At(ref c0, 2 + j) = acc0_2;
+                            At(ref c0, 3 + j) = acc0_3;
+                            At(ref c0, j + 4) = acc0_4;
+                            At(ref c0, 1 + j + 4) = acc0_5;
+                            At(ref c0, 2 + j + 4) = acc0_6;
+                            At(ref c0, 3 + j + 4) = acc0_7;
+                            At(ref c0, j + 8) = acc0_8;
+                            At(ref c0, 1 + j + 8) = acc0_9;
+                            At(ref c0, 2 + j + 8) = acc0_10;
+                            At(ref c0, 3 + j + 8) = acc0_11;
+                            At(ref c0, j + 12) = acc0_12;
+                            At(ref c0, 1 + j + 12) = acc0_13;
+                            At(ref c0, 2 + j + 12) = acc0_14;
+                            At(ref c0, 3 + j + 12) = acc0_15;
                         }
                     }
                 }
@@ -7395,36 +7728,36 @@ namespace Audio.Effects
                     float sum = At(ref db, column);
                     for (int c = 0; c < count; c++)
                     {
-                        sum += At(ref dy, c * 64 + column);
+                        sum += At(ref dy, c * 128 + column);
                     }
                     At(ref db, column) = sum;
                 }
             }
 
-            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [64, 16].</summary>
+            /// <summary>dx[c, k] += Σ_n dy[c, n]·W[n, k] for c &lt; count, for W of shape [128, 32].</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void AccumulateInputGradient_64x16(ref float dy, ref float w, ref float dx, int count)
+            public static void AccumulateInputGradient_128x32(ref float dy, ref float w, ref float dx, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x16_Vector512(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x32_Vector512(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x16_Vector256(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x32_Vector256(ref dy, ref w, ref dx, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    AccumulateInputGradient_64x16_Vector128(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x32_Vector128(ref dy, ref w, ref dx, count);
                 }
                 else
                 {
-                    AccumulateInputGradient_64x16_Scalar(ref dy, ref w, ref dx, count);
+                    AccumulateInputGradient_128x32_Scalar(ref dy, ref w, ref dx, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x16_Vector512(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x32_Vector512(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
@@ -7433,39 +7766,52 @@ namespace Audio.Effects
                     ref float b0 = ref At(ref w, 0);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
-                        ref float c0 = ref At(ref dx, m * 16);
-                        ref float a1 = ref At(ref a0, 64);
-                        ref float c1 = ref At(ref c0, 16);
-                        ref float a2 = ref At(ref a0, 128);
-                        ref float c2 = ref At(ref c0, 32);
-                        ref float a3 = ref At(ref a0, 192);
-                        ref float c3 = ref At(ref c0, 48);
+                        ref float a0 = ref At(ref dy, m * 128);
+                        ref float c0 = ref At(ref dx, m * 32);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 32);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 64);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 96);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                         var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
-                        for (int r = 0; r < 64; r++)
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(16));
+                        for (int r = 0; r < 128; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             float a1r = At(ref a1, r);
                             var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                             acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             float a2r = At(ref a2, r);
                             var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                             acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             float a3r = At(ref a3, r);
                             var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                             acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
+                            acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16));
                     }
                 }
                 // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
@@ -7476,117 +7822,139 @@ namespace Audio.Effects
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
-                            ref float a2 = ref At(ref a0, 128);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
-                            for (int r = 0; r < 64; r++)
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(16));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                                 float a2r = At(ref a2, r);
                                 var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                                acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                         }
                     }
                     else if (rest == 2)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
-                            for (int r = 0; r < 64; r++)
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(16));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 float a1r = At(ref a1, r);
                                 var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                                acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
-                            for (int r = 0; r < 64; r++)
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(16));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                                var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x16_Vector256(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x32_Vector256(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 6);
                 // Tiles of 6 rows × 16 columns; each B slice is reused by every row block.
+                for (int j = 0; j < 32; j += 16)
                 {
-                    ref float b0 = ref At(ref w, 0);
+                    ref float b0 = ref At(ref w, j);
                     for (int m = 0; m < blockedRows; m += 6)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
-                        ref float c0 = ref At(ref dx, m * 16);
-                        ref float a1 = ref At(ref a0, 64);
-                        ref float c1 = ref At(ref c0, 16);
-                        ref float a2 = ref At(ref a0, 128);
-                        ref float c2 = ref At(ref c0, 32);
-                        ref float a3 = ref At(ref a0, 192);
-                        ref float c3 = ref At(ref c0, 48);
-                        ref float a4 = ref At(ref a0, 256);
-                        ref float c4 = ref At(ref c0, 64);
-                        ref float a5 = ref At(ref a0, 320);
-                        ref float c5 = ref At(ref c0, 80);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
-                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8));
-                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
-                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8));
-                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
-                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8));
-                        for (int r = 0; r < 64; r++)
+                        ref float a0 = ref At(ref dy, m * 128);
+                        ref float c0 = ref At(ref dx, m * 32);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 32);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 64);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 96);
+                        ref float a4 = ref At(ref a0, 512);
+                        ref float c4 = ref At(ref c0, 128);
+                        ref float a5 = ref At(ref a0, 640);
+                        ref float c5 = ref At(ref c0, 160);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                        var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(j));
+                        var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(8 + j));
+                        var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(j));
+                        var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(8 + j));
+                        var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(j));
+                        var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(8 + j));
+                        for (int r = 0; r < 128; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             float a0r = At(ref a0, r);
@@ -7614,18 +7982,18 @@ namespace Audio.Effects
                             acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                             acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                         }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(8 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(8 + j));
                     }
                 }
                 // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
@@ -7634,23 +8002,24 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest > 3)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
-                            ref float a2 = ref At(ref a0, 128);
-                            ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                            for (int r = 0; r < 64; r++)
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
@@ -7666,35 +8035,36 @@ namespace Audio.Effects
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                         m += 3;
                         rest -= 3;
                     }
                     if (rest == 3)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
-                            ref float a2 = ref At(ref a0, 128);
-                            ref float c2 = ref At(ref c0, 32);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
-                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8));
-                            for (int r = 0; r < 64; r++)
+                            ref float b0 = ref At(ref w, j);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 64);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8 + j));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8 + j));
+                            var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(j));
+                            var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(8 + j));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 float a0r = At(ref a0, r);
@@ -7710,90 +8080,114 @@ namespace Audio.Effects
                                 acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
                                 acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8 + j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(8 + j));
                         }
                     }
                     else if (rest == 2)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
+                            ref float b1 = ref At(ref w, 16);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                             var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(8));
-                            for (int r = 0; r < 64; r++)
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(24));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(8));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                                 float a1r = At(ref a1, r);
                                 var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
                                 acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
                                 acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                                acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b2_, acc1_2);
+                                acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b3_, acc1_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_2, ref c1, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_3, ref c1, (uint)(24));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(8));
-                            for (int r = 0; r < 64; r++)
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(24));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x16_Vector128(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x32_Vector128(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 int blockedRows = count - (count % 4);
                 // Tiles of 4 rows × 8 columns; each B slice is reused by every row block.
-                for (int j = 0; j < 16; j += 8)
+                for (int j = 0; j < 32; j += 8)
                 {
                     ref float b0 = ref At(ref w, j);
                     for (int m = 0; m < blockedRows; m += 4)
                     {
-                        ref float a0 = ref At(ref dy, m * 64);
-                        ref float c0 = ref At(ref dx, m * 16);
-                        ref float a1 = ref At(ref a0, 64);
-                        ref float c1 = ref At(ref c0, 16);
-                        ref float a2 = ref At(ref a0, 128);
-                        ref float c2 = ref At(ref c0, 32);
-                        ref float a3 = ref At(ref a0, 192);
-                        ref float c3 = ref At(ref c0, 48);
+                        ref float a0 = ref At(ref dy, m * 128);
+                        ref float c0 = ref At(ref dx, m * 32);
+                        ref float a1 = ref At(ref a0, 128);
+                        ref float c1 = ref At(ref c0, 32);
+                        ref float a2 = ref At(ref a0, 256);
+                        ref float c2 = ref At(ref c0, 64);
+                        ref float a3 = ref At(ref a0, 384);
+                        ref float c3 = ref At(ref c0, 96);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                         var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
@@ -7802,9 +8196,9 @@ namespace Audio.Effects
                         var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
                         var acc3_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(j));
                         var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(4 + j));
-                        for (int r = 0; r < 64; r++)
+                        for (int r = 0; r < 128; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
                             var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                             float a0r = At(ref a0, r);
@@ -7840,24 +8234,24 @@ namespace Audio.Effects
                     int rest = count - m;
                     if (rest == 3)
                     {
-                        for (int j = 0; j < 16; j += 8)
+                        for (int j = 0; j < 32; j += 8)
                         {
                             ref float b0 = ref At(ref w, j);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
-                            ref float a2 = ref At(ref a0, 128);
-                            ref float c2 = ref At(ref c0, 32);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            ref float a2 = ref At(ref a0, 256);
+                            ref float c2 = ref At(ref c0, 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
                             var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
                             var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
                             var acc2_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(j));
                             var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(4 + j));
-                            for (int r = 0; r < 64; r++)
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 float a0r = At(ref a0, r);
@@ -7883,25 +8277,26 @@ namespace Audio.Effects
                     }
                     else if (rest == 2)
                     {
+                        for (int j = 0; j < 32; j += 16)
                         {
-                            ref float b0 = ref At(ref w, 0);
-                            ref float b1 = ref At(ref w, 8);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
-                            ref float a1 = ref At(ref a0, 64);
-                            ref float c1 = ref At(ref c0, 16);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
-                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(0));
-                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4));
-                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
-                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(12));
-                            for (int r = 0; r < 64; r++)
+                            ref float b0 = ref At(ref w, j);
+                            ref float b1 = ref At(ref w, j + 8);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
+                            ref float a1 = ref At(ref a0, 128);
+                            ref float c1 = ref At(ref c0, 32);
+                            var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j));
+                            var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(j + 8));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4 + j + 8));
+                            var acc1_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j));
+                            var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j));
+                            var acc1_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(j + 8));
+                            var acc1_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(4 + j + 8));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
-                                ref float b1r = ref At(ref b1, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
@@ -7919,85 +8314,108 @@ namespace Audio.Effects
                                 acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b2_, acc1_2);
                                 acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b3_, acc1_3);
                             }
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(4 + j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_0, ref c1, (uint)(j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(4 + j));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_2, ref c1, (uint)(j + 8));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_3, ref c1, (uint)(4 + j + 8));
                         }
                     }
                     else if (rest == 1)
                     {
                         {
                             ref float b0 = ref At(ref w, 0);
-                            ref float a0 = ref At(ref dy, m * 64);
-                            ref float c0 = ref At(ref dx, m * 16);
+                            ref float b1 = ref At(ref w, 8);
+                            ref float b2 = ref At(ref w, 16);
+                            ref float b3 = ref At(ref w, 24);
+                            ref float a0 = ref At(ref dy, m * 128);
+                            ref float c0 = ref At(ref dx, m * 32);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(4));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(12));
-                            for (int r = 0; r < 64; r++)
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(16));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(20));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(24));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(28));
+                            for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 16);
+                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b2r = ref At(ref b2, r * 32);
+                                ref float b3r = ref At(ref b3, r * 32);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(4));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(12));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(0));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b1r, (uint)(4));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(0));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b2r, (uint)(4));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(0));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b3r, (uint)(4));
                                 float a0r = At(ref a0, r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(4));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(12));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(20));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_6, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(28));
                         }
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void AccumulateInputGradient_64x16_Scalar(ref float dy, ref float w, ref float dx, int count)
+            private static void AccumulateInputGradient_128x32_Scalar(ref float dy, ref float w, ref float dx, int count)
             {
                 // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
                 // One row at a time, several column tiles at once.
                 for (int m = 0; m < count; m++)
                 {
+                    for (int j = 0; j < 32; j += 16)
                     {
-                        ref float b0 = ref At(ref w, 0);
-                        ref float b1 = ref At(ref w, 4);
-                        ref float b2 = ref At(ref w, 8);
-                        ref float b3 = ref At(ref w, 12);
-                        ref float a0 = ref At(ref dy, m * 64);
-                        ref float c0 = ref At(ref dx, m * 16);
-                        var acc0_0 = At(ref c0, 0);
-                        var acc0_1 = At(ref c0, 1);
-                        var acc0_2 = At(ref c0, 2);
-                        var acc0_3 = At(ref c0, 3);
-                        var acc0_4 = At(ref c0, 4);
-                        var acc0_5 = At(ref c0, 5);
-                        var acc0_6 = At(ref c0, 6);
-                        var acc0_7 = At(ref c0, 7);
-                        var acc0_8 = At(ref c0, 8);
-                        var acc0_9 = At(ref c0, 9);
-                        var acc0_10 = At(ref c0, 10);
-                        var acc0_11 = At(ref c0, 11);
-                        var acc0_12 = At(ref c0, 12);
-                        var acc0_13 = At(ref c0, 13);
-                        var acc0_14 = At(ref c0, 14);
-                        var acc0_15 = At(ref c0, 15);
-                        for (int r = 0; r < 64; r++)
+                        ref float b0 = ref At(ref w, j);
+                        ref float b1 = ref At(ref w, j + 4);
+                        ref float b2 = ref At(ref w, j + 8);
+                        ref float b3 = ref At(ref w, j + 12);
+                        ref float a0 = ref At(ref dy, m * 128);
+                        ref float c0 = ref At(ref dx, m * 32);
+                        var acc0_0 = At(ref c0, j);
+                        var acc0_1 = At(ref c0, 1 + j);
+                        var acc0_2 = At(ref c0, 2 + j);
+                        var acc0_3 = At(ref c0, 3 + j);
+                        var acc0_4 = At(ref c0, j + 4);
+                        var acc0_5 = At(ref c0, 1 + j + 4);
+                        var acc0_6 = At(ref c0, 2 + j + 4);
+                        var acc0_7 = At(ref c0, 3 + j + 4);
+                        var acc0_8 = At(ref c0, j + 8);
+                        var acc0_9 = At(ref c0, 1 + j + 8);
+                        var acc0_10 = At(ref c0, 2 + j + 8);
+                        var acc0_11 = At(ref c0, 3 + j + 8);
+                        var acc0_12 = At(ref c0, j + 12);
+                        var acc0_13 = At(ref c0, 1 + j + 12);
+                        var acc0_14 = At(ref c0, 2 + j + 12);
+                        var acc0_15 = At(ref c0, 3 + j + 12);
+                        for (int r = 0; r < 128; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 16);
-                            ref float b1r = ref At(ref b1, r * 16);
-                            ref float b2r = ref At(ref b2, r * 16);
-                            ref float b3r = ref At(ref b3, r * 16);
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b2r = ref At(ref b2, r * 32);
+                            ref float b3r = ref At(ref b3, r * 32);
                             var b0_ = At(ref b0r, 0);
                             var b1_ = At(ref b0r, 1);
                             var b2_ = At(ref b0r, 2);
@@ -8032,80 +8450,80 @@ namespace Audio.Effects
                             acc0_14 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b14_, acc0_14);
                             acc0_15 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b15_, acc0_15);
                         }
-                        At(ref c0, 0) = acc0_0;
-                        At(ref c0, 1) = acc0_1;
-                        At(ref c0, 2) = acc0_2;
-                        At(ref c0, 3) = acc0_3;
-                        At(ref c0, 4) = acc0_4;
-                        At(ref c0, 5) = acc0_5;
-                        At(ref c0, 6) = acc0_6;
-                        At(ref c0, 7) = acc0_7;
-                        At(ref c0, 8) = acc0_8;
-                        At(ref c0, 9) = acc0_9;
-                        At(ref c0, 10) = acc0_10;
-                        At(ref c0, 11) = acc0_11;
-                        At(ref c0, 12) = acc0_12;
-                        At(ref c0, 13) = acc0_13;
-                        At(ref c0, 14) = acc0_14;
-                        At(ref c0, 15) = acc0_15;
+                        At(ref c0, j) = acc0_0;
+                        At(ref c0, 1 + j) = acc0_1;
+                        At(ref c0, 2 + j) = acc0_2;
+                        At(ref c0, 3 + j) = acc0_3;
+                        At(ref c0, j + 4) = acc0_4;
+                        At(ref c0, 1 + j + 4) = acc0_5;
+                        At(ref c0, 2 + j + 4) = acc0_6;
+                        At(ref c0, 3 + j + 4) = acc0_7;
+                        At(ref c0, j + 8) = acc0_8;
+                        At(ref c0, 1 + j + 8) = acc0_9;
+                        At(ref c0, 2 + j + 8) = acc0_10;
+                        At(ref c0, 3 + j + 8) = acc0_11;
+                        At(ref c0, j + 12) = acc0_12;
+                        At(ref c0, 1 + j + 12) = acc0_13;
+                        At(ref c0, 2 + j + 12) = acc0_14;
+                        At(ref c0, 3 + j + 12) = acc0_15;
                     }
                 }
             }
 
-            // ---- LSTM cell, H = 16 ----
+            // ---- LSTM cell, H = 32 ----
 
-            /// <summary>LSTM step for H = 16: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
+            /// <summary>LSTM step for H = 32: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t). Stores the new state and the values kept for the backward pass.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LstmForward_H16(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
+            public static void LstmForward_H32(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LstmForward_H16_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
+                    LstmForward_H32_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LstmForward_H16_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
+                    LstmForward_H32_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LstmForward_H16_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
+                    LstmForward_H32_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
                 else
                 {
-                    LstmForward_H16_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
+                    LstmForward_H32_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H16_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
+            private static void LstmForward_H32_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float hNextRow = ref At(ref hNext, b * 16);
-                    ref float cNextRow = ref At(ref cNext, b * 16);
-                    for (int j = 0; j < 16; j += 16)
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float hNextRow = ref At(ref hNext, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    for (int j = 0; j < 32; j += 16)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                         var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
                         var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
@@ -8114,35 +8532,35 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H16_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
+            private static void LstmForward_H32_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float hNextRow = ref At(ref hNext, b * 16);
-                    ref float cNextRow = ref At(ref cNext, b * 16);
-                    for (int j = 0; j < 16; j += 8)
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float hNextRow = ref At(ref hNext, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    for (int j = 0; j < 32; j += 8)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                         var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
                         var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
@@ -8151,35 +8569,35 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H16_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
+            private static void LstmForward_H32_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float hNextRow = ref At(ref hNext, b * 16);
-                    ref float cNextRow = ref At(ref cNext, b * 16);
-                    for (int j = 0; j < 16; j += 4)
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float hNextRow = ref At(ref hNext, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    for (int j = 0; j < 32; j += 4)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                         var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
                         var h = o * tanhC;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
@@ -8188,35 +8606,35 @@ namespace Audio.Effects
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForward_H16_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
+            private static void LstmForward_H32_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float hNextRow = ref At(ref hNext, b * 16);
-                    ref float cNextRow = ref At(ref cNext, b * 16);
-                    for (int j = 0; j < 16; j++)
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float hiddenProjectionRow = ref At(ref hiddenProjection, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float hNextRow = ref At(ref hNext, b * 32);
+                    ref float cNextRow = ref At(ref cNext, b * 32);
+                    for (int j = 0; j < 32; j++)
                     {
                         // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                         var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                         // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16 + j) + At(ref hiddenProjectionRow, 16 + j));
+                        var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
                         // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
+                        var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                         // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 48 + j) + At(ref hiddenProjectionRow, 48 + j));
+                        var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
                         // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                         var c = f * At(ref cPrevRow, j) + i * g;
                         var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                         // h_t = o_t ⊙ tanh(c_t)
                         var h = o * tanhC;
                         At(ref gatesRow, j) = i;
-                        At(ref gatesRow, 16 + j) = f;
-                        At(ref gatesRow, 32 + j) = g;
-                        At(ref gatesRow, 48 + j) = o;
+                        At(ref gatesRow, 32 + j) = f;
+                        At(ref gatesRow, 64 + j) = g;
+                        At(ref gatesRow, 96 + j) = o;
                         At(ref keptTanhCRow, j) = tanhC;
                         At(ref hNextRow, j) = h;
                         At(ref cNextRow, j) = c;
@@ -8224,53 +8642,53 @@ namespace Audio.Effects
                 }
             }
 
-            /// <summary>LSTM backward step for H = 16: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
+            /// <summary>LSTM backward step for H = 32: from the adjoints of what the phase computed, the adjoints of what it read (derived from the step by reverse-mode differentiation).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LstmBackward_H16(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
+            public static void LstmBackward_H32(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LstmBackward_H16_Vector512(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector512(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LstmBackward_H16_Vector256(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector256(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LstmBackward_H16_Vector128(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Vector128(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
                 else
                 {
-                    LstmBackward_H16_Scalar(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
+                    LstmBackward_H32_Scalar(ref dcNext, ref dH, ref dhNext, ref gates, ref keptTanhC, ref cPrev, ref dA, count);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H16_Vector512(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector512(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dcNextRow = ref At(ref dcNext, b * 16);
-                    ref float dHRow = ref At(ref dH, b * 16);
-                    ref float dhNextRow = ref At(ref dhNext, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float dARow = ref At(ref dA, b * 64);
-                    for (int j = 0; j < 16; j += 16)
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
+                    ref float dHRow = ref At(ref dH, b * 32);
+                    ref float dhNextRow = ref At(ref dhNext, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float dARow = ref At(ref dA, b * 128);
+                    for (int j = 0; j < 32; j += 16)
                     {
                         var dcCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dcNextRow, (uint)(j));
                         var dFromAbove = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dHRow, (uint)(j));
                         var dhCarried = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dhNextRow, (uint)(j));
                         var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48 + j));
+                        var o = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96 + j));
                         var dtanhC = dh * o;
                         var tanhC = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref keptTanhCRow, (uint)(j));
                         var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector512<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16 + j));
+                        var f = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j));
                         var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        var g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j));
                         var diPre = di * i * (global::System.Runtime.Intrinsics.Vector512<float>.One - i);
@@ -8282,39 +8700,39 @@ namespace Audio.Effects
                         var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector512<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(diPre, ref dARow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H16_Vector256(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector256(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dcNextRow = ref At(ref dcNext, b * 16);
-                    ref float dHRow = ref At(ref dH, b * 16);
-                    ref float dhNextRow = ref At(ref dhNext, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float dARow = ref At(ref dA, b * 64);
-                    for (int j = 0; j < 16; j += 8)
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
+                    ref float dHRow = ref At(ref dH, b * 32);
+                    ref float dhNextRow = ref At(ref dhNext, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float dARow = ref At(ref dA, b * 128);
+                    for (int j = 0; j < 32; j += 8)
                     {
                         var dcCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dcNextRow, (uint)(j));
                         var dFromAbove = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dHRow, (uint)(j));
                         var dhCarried = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dhNextRow, (uint)(j));
                         var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48 + j));
+                        var o = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j));
                         var dtanhC = dh * o;
                         var tanhC = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref keptTanhCRow, (uint)(j));
                         var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector256<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16 + j));
+                        var f = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j));
                         var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        var g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j));
                         var diPre = di * i * (global::System.Runtime.Intrinsics.Vector256<float>.One - i);
@@ -8326,39 +8744,39 @@ namespace Audio.Effects
                         var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector256<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(diPre, ref dARow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H16_Vector128(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Vector128(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dcNextRow = ref At(ref dcNext, b * 16);
-                    ref float dHRow = ref At(ref dH, b * 16);
-                    ref float dhNextRow = ref At(ref dhNext, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float dARow = ref At(ref dA, b * 64);
-                    for (int j = 0; j < 16; j += 4)
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
+                    ref float dHRow = ref At(ref dH, b * 32);
+                    ref float dhNextRow = ref At(ref dhNext, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float dARow = ref At(ref dA, b * 128);
+                    for (int j = 0; j < 32; j += 4)
                     {
                         var dcCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dcNextRow, (uint)(j));
                         var dFromAbove = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dHRow, (uint)(j));
                         var dhCarried = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dhNextRow, (uint)(j));
                         var dh = dFromAbove + dhCarried;
-                        var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j));
+                        var o = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j));
                         var dtanhC = dh * o;
                         var tanhC = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref keptTanhCRow, (uint)(j));
                         var dc = dcCarried + dtanhC * (global::System.Runtime.Intrinsics.Vector128<float>.One - tanhC * tanhC);
-                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16 + j));
+                        var f = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j));
                         var dcPrev = dc * f;
-                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j));
+                        var g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j));
                         var di = dc * g;
                         var i = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j));
                         var diPre = di * i * (global::System.Runtime.Intrinsics.Vector128<float>.One - i);
@@ -8370,39 +8788,39 @@ namespace Audio.Effects
                         var doPre = @do * o * (global::System.Runtime.Intrinsics.Vector128<float>.One - o);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dcPrev, ref dcNextRow, (uint)(j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(diPre, ref dARow, (uint)(j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (uint)(16 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (uint)(32 + j));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (uint)(48 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dfPre, ref dARow, (uint)(32 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dgPre, ref dARow, (uint)(64 + j));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(doPre, ref dARow, (uint)(96 + j));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref dhNextRow, (uint)(j));
                     }
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmBackward_H16_Scalar(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
+            private static void LstmBackward_H32_Scalar(ref float dcNext, ref float dH, ref float dhNext, ref float gates, ref float keptTanhC, ref float cPrev, ref float dA, int count)
             {
                 for (int b = 0; b < count; b++)
                 {
-                    ref float dcNextRow = ref At(ref dcNext, b * 16);
-                    ref float dHRow = ref At(ref dH, b * 16);
-                    ref float dhNextRow = ref At(ref dhNext, b * 16);
-                    ref float gatesRow = ref At(ref gates, b * 64);
-                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 16);
-                    ref float cPrevRow = ref At(ref cPrev, b * 16);
-                    ref float dARow = ref At(ref dA, b * 64);
-                    for (int j = 0; j < 16; j++)
+                    ref float dcNextRow = ref At(ref dcNext, b * 32);
+                    ref float dHRow = ref At(ref dH, b * 32);
+                    ref float dhNextRow = ref At(ref dhNext, b * 32);
+                    ref float gatesRow = ref At(ref gates, b * 128);
+                    ref float keptTanhCRow = ref At(ref keptTanhC, b * 32);
+                    ref float cPrevRow = ref At(ref cPrev, b * 32);
+                    ref float dARow = ref At(ref dA, b * 128);
+                    for (int j = 0; j < 32; j++)
                     {
                         var dcCarried = At(ref dcNextRow, j);
                         var dFromAbove = At(ref dHRow, j);
                         var dhCarried = At(ref dhNextRow, j);
                         var dh = dFromAbove + dhCarried;
-                        var o = At(ref gatesRow, 48 + j);
+                        var o = At(ref gatesRow, 96 + j);
                         var dtanhC = dh * o;
                         var tanhC = At(ref keptTanhCRow, j);
                         var dc = dcCarried + dtanhC * (1f - tanhC * tanhC);
-                        var f = At(ref gatesRow, 16 + j);
+                        var f = At(ref gatesRow, 32 + j);
                         var dcPrev = dc * f;
-                        var g = At(ref gatesRow, 32 + j);
+                        var g = At(ref gatesRow, 64 + j);
                         var di = dc * g;
                         var i = At(ref gatesRow, j);
                         var diPre = di * i * (1f - i);
@@ -8414,38 +8832,38 @@ namespace Audio.Effects
                         var doPre = @do * o * (1f - o);
                         At(ref dcNextRow, j) = dcPrev;
                         At(ref dARow, j) = diPre;
-                        At(ref dARow, 16 + j) = dfPre;
-                        At(ref dARow, 32 + j) = dgPre;
-                        At(ref dARow, 48 + j) = doPre;
+                        At(ref dARow, 32 + j) = dfPre;
+                        At(ref dARow, 64 + j) = dgPre;
+                        At(ref dARow, 96 + j) = doPre;
                         At(ref dhNextRow, j) = 0f;
                     }
                 }
             }
 
-            /// <summary>LSTM step for H = 16 for one row, as the forward kernel computes it, writing also i, f, g, c, o, tanhC, h into taps at offsets 0, 16, 32, 48, 64, 80, 96.</summary>
+            /// <summary>LSTM step for H = 32 for one row, as the forward kernel computes it, writing also i, f, g, c, o, tanhC, h into taps at offsets 0, 32, 64, 96, 128, 160, 192.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            public static void LstmForwardTaps_H16(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            public static void LstmForwardTaps_H32(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    LstmForwardTaps_H16_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                    LstmForwardTaps_H32_Vector512(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    LstmForwardTaps_H16_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                    LstmForwardTaps_H32_Vector256(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    LstmForwardTaps_H16_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                    LstmForwardTaps_H32_Vector128(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
                 }
                 else
                 {
-                    LstmForwardTaps_H16_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
+                    LstmForwardTaps_H32_Scalar(ref cPrev, ref gates, ref hiddenProjection, ref keptTanhC, ref hNext, ref cNext, ref taps);
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForwardTaps_H16_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            private static void LstmForwardTaps_H32_Vector512(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
             {
                 ref float cPrevRow = ref cPrev;
                 ref float gatesRow = ref gates;
@@ -8454,40 +8872,40 @@ namespace Audio.Effects
                 ref float hNextRow = ref hNext;
                 ref float cNextRow = ref cNext;
                 ref float tapsRow = ref taps;
-                for (int j = 0; j < 16; j += 16)
+                for (int j = 0; j < 32; j += 16)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                     var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                     var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
                     var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(i, ref tapsRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(f, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(g, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(o, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(tanhC, ref tapsRow, (uint)(160 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref tapsRow, (uint)(192 + j));
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForwardTaps_H16_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            private static void LstmForwardTaps_H32_Vector256(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
             {
                 ref float cPrevRow = ref cPrev;
                 ref float gatesRow = ref gates;
@@ -8496,40 +8914,40 @@ namespace Audio.Effects
                 ref float hNextRow = ref hNext;
                 ref float cNextRow = ref cNext;
                 ref float tapsRow = ref taps;
-                for (int j = 0; j < 16; j += 8)
+                for (int j = 0; j < 32; j += 8)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                     var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                     var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
                     var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref tapsRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref tapsRow, (uint)(160 + j));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref tapsRow, (uint)(192 + j));
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForwardTaps_H16_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            private static void LstmForwardTaps_H32_Vector128(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
             {
                 ref float cPrevRow = ref cPrev;
                 ref float gatesRow = ref gates;
@@ -8538,40 +8956,40 @@ namespace Audio.Effects
                 ref float hNextRow = ref hNext;
                 ref float cNextRow = ref cNext;
                 ref float tapsRow = ref taps;
-                for (int j = 0; j < 16; j += 4)
+                for (int j = 0; j < 32; j += 4)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                     var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                     var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
                     var h = o * tanhC;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref tapsRow, (uint)(j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref tapsRow, (uint)(16 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref tapsRow, (uint)(32 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref tapsRow, (uint)(48 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref tapsRow, (uint)(64 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref tapsRow, (uint)(80 + j));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref tapsRow, (uint)(32 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref tapsRow, (uint)(64 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref tapsRow, (uint)(96 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref tapsRow, (uint)(128 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref tapsRow, (uint)(160 + j));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref tapsRow, (uint)(192 + j));
                 }
             }
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void LstmForwardTaps_H16_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
+            private static void LstmForwardTaps_H32_Scalar(ref float cPrev, ref float gates, ref float hiddenProjection, ref float keptTanhC, ref float hNext, ref float cNext, ref float taps)
             {
                 ref float cPrevRow = ref cPrev;
                 ref float gatesRow = ref gates;
@@ -8580,35 +8998,35 @@ namespace Audio.Effects
                 ref float hNextRow = ref hNext;
                 ref float cNextRow = ref cNext;
                 ref float tapsRow = ref taps;
-                for (int j = 0; j < 16; j++)
+                for (int j = 0; j < 32; j++)
                 {
                     // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                     var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                     // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16 + j) + At(ref hiddenProjectionRow, 16 + j));
+                    var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
                     // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
+                    var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                     // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 48 + j) + At(ref hiddenProjectionRow, 48 + j));
+                    var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
                     // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                     var c = f * At(ref cPrevRow, j) + i * g;
                     var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                     // h_t = o_t ⊙ tanh(c_t)
                     var h = o * tanhC;
                     At(ref gatesRow, j) = i;
-                    At(ref gatesRow, 16 + j) = f;
-                    At(ref gatesRow, 32 + j) = g;
-                    At(ref gatesRow, 48 + j) = o;
+                    At(ref gatesRow, 32 + j) = f;
+                    At(ref gatesRow, 64 + j) = g;
+                    At(ref gatesRow, 96 + j) = o;
                     At(ref keptTanhCRow, j) = tanhC;
                     At(ref hNextRow, j) = h;
                     At(ref cNextRow, j) = c;
                     At(ref tapsRow, j) = i;
-                    At(ref tapsRow, 16 + j) = f;
-                    At(ref tapsRow, 32 + j) = g;
-                    At(ref tapsRow, 48 + j) = c;
-                    At(ref tapsRow, 64 + j) = o;
-                    At(ref tapsRow, 80 + j) = tanhC;
-                    At(ref tapsRow, 96 + j) = h;
+                    At(ref tapsRow, 32 + j) = f;
+                    At(ref tapsRow, 64 + j) = g;
+                    At(ref tapsRow, 96 + j) = c;
+                    At(ref tapsRow, 128 + j) = o;
+                    At(ref tapsRow, 160 + j) = tanhC;
+                    At(ref tapsRow, 192 + j) = h;
                 }
             }
 
@@ -8621,16 +9039,46 @@ namespace Audio.Effects
             /// bias then one multiply–add per input column in column order, as the matrix kernels sum it.
             /// The state a product reads is also carried from step to step in registers, where the product's first
             /// columns broadcast it from.
+            /// At 512 and 256 bits the head runs after every 16 (8) steps, over the rows of h they leave, a step per
+            /// lane: the same sums in the same order.
             /// </summary>
             public static void StepBlock(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    StepBlock_Vector512(ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps);
+                    // 16 steps at a time; the head of 16 steps from the rows they leave, a step per lane
+                    for (int t = 0; t < steps; t += 16)
+                    {
+                        int n = global::System.Math.Min(16, steps - t);
+                        StepBlock_Vector512(ref At(ref inputs, t * 1), ref p, ref q, ref s, ref scratch, ref At(ref outputs, t * 1), n);
+                        if (n == 16)
+                        {
+                            // y_t = h_t·W_denseᵀ + b_dense of the 16 steps: output j's sums in the lanes of one vector
+                            ref float hr = ref Kernels.At(ref scratch, Layout.StepHeadRows);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
+                            ref float br = ref Kernels.At(ref p, Layout.dense_bias);
+                            ref float yr = ref At(ref outputs, t * 1);
+                            global::RnnGen.Numerics.Simd.DotRows16(ref hr, 32, 32, ref At(ref wr, 0), 1, At(ref br, 0), ref At(ref yr, 0), 1);
+                        }
+                    }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    StepBlock_Vector256(ref inputs, ref p, ref q, ref s, ref scratch, ref outputs, steps);
+                    // 8 steps at a time; the head of 8 steps from the rows they leave, a step per lane
+                    for (int t = 0; t < steps; t += 8)
+                    {
+                        int n = global::System.Math.Min(8, steps - t);
+                        StepBlock_Vector256(ref At(ref inputs, t * 1), ref p, ref q, ref s, ref scratch, ref At(ref outputs, t * 1), n);
+                        if (n == 8)
+                        {
+                            // y_t = h_t·W_denseᵀ + b_dense of the 8 steps: output j's sums in the lanes of one vector
+                            ref float hr = ref Kernels.At(ref scratch, Layout.StepHeadRows);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
+                            ref float br = ref Kernels.At(ref p, Layout.dense_bias);
+                            ref float yr = ref At(ref outputs, t * 1);
+                            global::RnnGen.Numerics.Simd.DotRows8(ref hr, 32, 32, ref At(ref wr, 0), 1, At(ref br, 0), ref At(ref yr, 0), 1);
+                        }
+                    }
                 }
                 else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
@@ -8645,7 +9093,7 @@ namespace Audio.Effects
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void StepBlock_Vector512(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
-                // h of lstm layer 0 (LSTM 1 → 16), carried in registers
+                // h of lstm layer 0 (LSTM 1 → 32), carried in registers
                 ref float state0_h0Row = ref Kernels.At(ref s, Layout.State0H);
                 var state0_h0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref state0_h0Row, (uint)(0));
 
@@ -8653,9 +9101,9 @@ namespace Audio.Effects
                 {
                     ref float x = ref At(ref inputs, t * 1);
 
-                    // lstm layer 0 (LSTM 1 → 16)
+                    // lstm layer 0 (LSTM 1 → 32)
                     {
-                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 64 columns × 1 inputs
+                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 128 columns × 1 inputs
                         {
                             ref float xr = ref x;
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
@@ -8665,105 +9113,329 @@ namespace Audio.Effects
                             var acc1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(16));
                             var acc2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(32));
                             var acc3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(48));
+                            var acc4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(64));
+                            var acc5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(80));
+                            var acc6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(96));
+                            var acc7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref br, (uint)(112));
                             var x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 0));
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), acc0);
                             acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(16)), acc1);
                             acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(32)), acc2);
                             acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(48)), acc3);
+                            acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(64)), acc4);
+                            acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(80)), acc5);
+                            acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(96)), acc6);
+                            acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(112)), acc7);
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0, ref yr, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1, ref yr, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2, ref yr, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3, ref yr, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4, ref yr, (uint)(64));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5, ref yr, (uint)(80));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc6, ref yr, (uint)(96));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc7, ref yr, (uint)(112));
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers, each column's lane broadcast from the carried state
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 128 columns × 32 inputs, in registers, each column's lane broadcast from the carried state
                         ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
                         var gh0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(0));
                         var gh1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(16));
                         var gh2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(32));
                         var gh3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(48));
+                        var gh4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(64));
+                        var gh5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(80));
+                        var gh6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(96));
+                        var gh7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ghBias, (uint)(112));
                         {
                             ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
                             var x16 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.Intrinsics.Vector512.ToScalar(state0_h0));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(0)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(16)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(512)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(528)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1024)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1040)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2048)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2064)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3072)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3088)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(1));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(32)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(48)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(544)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(560)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1056)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1072)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2080)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2096)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3104)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3120)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(2));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(64)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(80)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(576)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(592)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1088)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1104)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2112)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2128)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3136)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3152)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(3));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(96)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(112)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(608)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(624)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1120)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1136)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2144)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2160)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3168)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3184)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(4));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(128)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(144)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(640)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(656)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1152)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1168)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2176)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2192)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3200)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3216)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(5));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(160)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(176)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(672)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(688)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1184)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1200)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2208)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2224)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3232)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3248)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(6));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(192)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(208)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(704)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(720)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1216)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1232)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2240)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2256)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3264)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3280)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector512.Create(7));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(224)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(240)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(736)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(752)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1248)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1264)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2272)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2288)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3296)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3312)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 8));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(256)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(272)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(768)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(784)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1280)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1296)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2304)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2320)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3328)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3344)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 9));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(288)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(304)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(800)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(816)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1312)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1328)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2336)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2352)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3360)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3376)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 10));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(320)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(336)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(832)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(848)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1344)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1360)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2368)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2384)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3392)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3408)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 11));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(352)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(368)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(864)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(880)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1376)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1392)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2400)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2416)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3424)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3440)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 12));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(384)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(400)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(896)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(912)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1408)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1424)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2432)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2448)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3456)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3472)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 13));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(416)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(432)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(928)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(944)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1440)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1456)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2464)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2480)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3488)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3504)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 14));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(448)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(464)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(960)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(976)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1472)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1488)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2496)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2512)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3520)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3536)), gh7);
                             x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 15));
                             gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(480)), gh0);
                             gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(496)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(992)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1008)), gh3);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1504)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1520)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2528)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2544)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3552)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3568)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 16));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(512)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(528)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1536)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1552)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2560)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2576)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3584)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3600)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 17));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(544)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(560)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1568)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1584)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2592)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2608)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3616)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3632)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 18));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(576)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(592)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1600)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1616)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2624)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2640)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3648)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3664)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 19));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(608)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(624)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1632)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1648)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2656)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2672)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3680)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3696)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 20));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(640)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(656)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1664)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1680)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2688)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2704)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3712)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3728)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 21));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(672)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(688)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1696)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1712)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2720)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2736)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3744)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3760)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 22));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(704)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(720)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1728)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1744)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2752)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2768)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3776)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3792)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 23));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(736)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(752)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1760)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1776)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2784)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2800)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3808)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3824)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 24));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(768)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(784)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1792)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1808)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2816)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2832)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3840)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3856)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 25));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(800)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(816)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1824)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1840)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2848)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2864)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3872)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3888)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 26));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(832)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(848)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1856)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1872)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2880)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2896)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3904)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3920)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 27));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(864)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(880)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1888)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1904)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2912)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2928)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3936)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3952)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 28));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(896)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(912)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1920)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1936)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2944)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2960)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3968)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3984)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 29));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(928)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(944)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1952)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1968)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2976)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2992)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4000)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4016)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 30));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(960)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(976)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1984)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2000)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3008)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3024)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4032)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4048)), gh7);
+                            x16 = global::System.Runtime.Intrinsics.Vector512.Create(At(ref xr, 31));
+                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(992)), gh0);
+                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(1008)), gh1);
+                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2016)), gh2);
+                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(2032)), gh3);
+                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3040)), gh4);
+                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(3056)), gh5);
+                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4064)), gh6);
+                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x16, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wr, (uint)(4080)), gh7);
                         }
                         // the cell: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)
                         {
@@ -8775,11 +9447,11 @@ namespace Audio.Effects
                                 // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                                 var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(0)) + gh0);
                                 // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16)) + gh1);
+                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32)) + gh2);
                                 // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(32)) + gh2);
+                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(64)) + gh4);
                                 // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48)) + gh3);
+                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(96)) + gh6);
                                 // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                                 var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(0)) + i * g;
                                 var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
@@ -8789,22 +9461,52 @@ namespace Audio.Effects
                                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(0));
                                 state0_h0 = h;
                             }
+                            {
+                                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
+                                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(16)) + gh1);
+                                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
+                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(48)) + gh3);
+                                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
+                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(80)) + gh5);
+                                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
+                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gatesRow, (uint)(112)) + gh7);
+                                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
+                                var c = f * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref cPrevRow, (uint)(16)) + i * g;
+                                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
+                                // h_t = o_t ⊙ tanh(c_t)
+                                var h = o * tanhC;
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(h, ref hNextRow, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c, ref cNextRow, (uint)(16));
+                            }
                         }
                     }
 
-                    // y_t = h·W_denseᵀ + b_dense
+                    if (steps < 16)
                     {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
-                        ref float br = ref Kernels.At(ref p, Layout.dense_bias);
-                        ref float yr = ref At(ref outputs, t * 1);
-                        var acc0 = At(ref br, 0);
-                        for (int c = 0; c < 16; c++)
+                        // y_t = h·W_denseᵀ + b_dense
                         {
-                            var x1 = At(ref xr, c);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
+                            ref float br = ref Kernels.At(ref p, Layout.dense_bias);
+                            ref float yr = ref At(ref outputs, t * 1);
+                            var acc0 = At(ref br, 0);
+                            for (int c = 0; c < 32; c++)
+                            {
+                                var x1 = At(ref xr, c);
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
+                            }
+                            At(ref yr, 0) = acc0;
                         }
-                        At(ref yr, 0) = acc0;
+                    }
+                    else
+                    {
+                        // h_t into row t of the head's rows
+                        {
+                            ref float hs = ref Kernels.At(ref s, Layout.State0H);
+                            ref float hr = ref Kernels.At(ref scratch, Layout.StepHeadRows + (t * 32));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hs, (uint)(0)), ref hr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hs, (uint)(16)), ref hr, (uint)(16));
+                        }
                     }
                 }
             }
@@ -8812,263 +9514,202 @@ namespace Audio.Effects
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void StepBlock_Vector256(ref float inputs, ref float p, ref float q, ref float s, ref float scratch, ref float outputs, int steps)
             {
-                // h of lstm layer 0 (LSTM 1 → 16), carried in registers
-                ref float state0_h0Row = ref Kernels.At(ref s, Layout.State0H);
-                var state0_h0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref state0_h0Row, (uint)(0));
-
                 for (int t = 0; t < steps; t++)
                 {
                     ref float x = ref At(ref inputs, t * 1);
 
-                    // lstm layer 0 (LSTM 1 → 16)
+                    // lstm layer 0 (LSTM 1 → 32)
                     {
-                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 64 columns × 1 inputs
+                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 128 columns × 1 inputs
                         {
                             ref float xr = ref x;
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
                             ref float br = ref Kernels.At(ref p, Layout.lstm_bias_ih_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
-                            var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
-                            var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
-                            var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
-                            var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
-                            var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(32));
-                            var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(40));
-                            var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(48));
-                            var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(56));
-                            var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), acc0);
-                            acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), acc1);
-                            acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), acc2);
-                            acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), acc3);
-                            acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), acc4);
-                            acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), acc5);
-                            acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), acc6);
-                            acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), acc7);
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(32));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(40));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(48));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(56));
+                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), acc7);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
+                            }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(64));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(72));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(80));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(88));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(96));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(104));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(112));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(120));
+                                var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 0));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(64)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(72)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(80)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(88)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(96)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(104)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(112)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(120)), acc7);
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(72));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(88));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(104));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(112));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(120));
+                            }
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs, in registers, each column's lane broadcast from the carried state
-                        ref float ghBias = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
-                        var gh0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(0));
-                        var gh1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(8));
-                        var gh2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(16));
-                        var gh3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(24));
-                        var gh4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(32));
-                        var gh5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(40));
-                        var gh6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(48));
-                        var gh7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ghBias, (uint)(56));
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 128 columns × 32 inputs
                         {
                             ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
-                            var x8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.Intrinsics.Vector256.ToScalar(state0_h0));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(0)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(8)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(16)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(24)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(512)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(520)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(528)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(536)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(1));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(32)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(40)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(48)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(56)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(544)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(552)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(560)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(568)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(2));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(64)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(72)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(80)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(88)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(576)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(584)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(592)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(600)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(3));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(96)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(104)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(112)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(120)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(608)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(616)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(624)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(632)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(4));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(128)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(136)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(144)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(152)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(640)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(648)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(656)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(664)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(5));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(160)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(168)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(176)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(184)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(672)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(680)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(688)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(696)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(6));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(192)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(200)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(208)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(216)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(704)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(712)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(720)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(728)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Shuffle(state0_h0, global::System.Runtime.Intrinsics.Vector256.Create(7));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(224)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(232)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(240)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(248)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(736)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(744)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(752)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(760)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 8));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(256)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(264)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(272)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(280)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(768)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(776)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(784)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(792)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 9));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(288)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(296)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(304)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(312)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(800)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(808)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(816)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(824)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 10));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(320)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(328)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(336)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(344)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(832)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(840)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(848)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(856)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 11));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(352)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(360)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(368)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(376)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(864)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(872)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(880)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(888)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 12));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(384)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(392)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(400)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(408)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(896)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(904)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(912)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(920)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 13));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(416)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(424)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(432)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(440)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(928)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(936)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(944)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(952)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 14));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(448)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(456)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(464)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(472)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(960)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(968)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(976)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(984)), gh7);
-                            x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, 15));
-                            gh0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(480)), gh0);
-                            gh1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(488)), gh1);
-                            gh2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(496)), gh2);
-                            gh3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(504)), gh3);
-                            gh4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(992)), gh4);
-                            gh5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1000)), gh5);
-                            gh6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1008)), gh6);
-                            gh7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)(1016)), gh7);
+                            ref float br = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
+                            ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(0));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(8));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(16));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(24));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(32));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(40));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(48));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(56));
+                                for (int c = 0; c < 32; c++)
+                                {
+                                    var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 8)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 16)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 24)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 1024)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 1032)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 1040)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 1048)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(0));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(16));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(24));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(32));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(40));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(48));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(56));
+                            }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(64));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(72));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(80));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(88));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(96));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(104));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(112));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref br, (uint)(120));
+                                for (int c = 0; c < 32; c++)
+                                {
+                                    var x8 = global::System.Runtime.Intrinsics.Vector256.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 2048)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 2056)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 2064)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 2072)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 3072)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 3080)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 3088)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x8, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wr, (uint)((c * 32) + 3096)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0, ref yr, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1, ref yr, (uint)(72));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2, ref yr, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3, ref yr, (uint)(88));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4, ref yr, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5, ref yr, (uint)(104));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc6, ref yr, (uint)(112));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc7, ref yr, (uint)(120));
+                            }
                         }
                         // the cell: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)
                         {
                             ref float cPrevRow = ref Kernels.At(ref s, Layout.State0C);
                             ref float gatesRow = ref Kernels.At(ref scratch, Layout.StepGates);
+                            ref float hiddenProjectionRow = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
+                            ref float keptTanhCRow = ref Kernels.At(ref scratch, Layout.StepTemp);
                             ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
                             ref float cNextRow = ref Kernels.At(ref s, Layout.State0C);
+                            for (int j = 0; j < 32; j += 8)
                             {
                                 // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(0)) + gh0);
+                                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                                 // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(16)) + gh2);
+                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                                 // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(32)) + gh4);
+                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                                 // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(48)) + gh6);
+                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                                 // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                                var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(0)) + i * g;
+                                var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                                 var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                                 // h_t = o_t ⊙ tanh(c_t)
                                 var h = o * tanhC;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(0));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(0));
-                                state0_h0 = h;
-                            }
-                            {
-                                // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
-                                var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(8)) + gh1);
-                                // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(24)) + gh3);
-                                // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(40)) + gh5);
-                                // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gatesRow, (uint)(56)) + gh7);
-                                // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
-                                var c = f * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref cPrevRow, (uint)(8)) + i * g;
-                                var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
-                                // h_t = o_t ⊙ tanh(c_t)
-                                var h = o * tanhC;
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(8));
-                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(8));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(i, ref gatesRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(h, ref hNextRow, (uint)(j));
+                                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c, ref cNextRow, (uint)(j));
                             }
                         }
                     }
 
-                    // y_t = h·W_denseᵀ + b_dense
+                    if (steps < 8)
                     {
-                        ref float xr = ref Kernels.At(ref s, Layout.State0H);
-                        ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
-                        ref float br = ref Kernels.At(ref p, Layout.dense_bias);
-                        ref float yr = ref At(ref outputs, t * 1);
-                        var acc0 = At(ref br, 0);
-                        for (int c = 0; c < 16; c++)
+                        // y_t = h·W_denseᵀ + b_dense
                         {
-                            var x1 = At(ref xr, c);
-                            acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
+                            ref float xr = ref Kernels.At(ref s, Layout.State0H);
+                            ref float wr = ref Kernels.At(ref q, Layout.Packed_dense_weight);
+                            ref float br = ref Kernels.At(ref p, Layout.dense_bias);
+                            ref float yr = ref At(ref outputs, t * 1);
+                            var acc0 = At(ref br, 0);
+                            for (int c = 0; c < 32; c++)
+                            {
+                                var x1 = At(ref xr, c);
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
+                            }
+                            At(ref yr, 0) = acc0;
                         }
-                        At(ref yr, 0) = acc0;
+                    }
+                    else
+                    {
+                        // h_t into row t of the head's rows
+                        {
+                            ref float hs = ref Kernels.At(ref s, Layout.State0H);
+                            ref float hr = ref Kernels.At(ref scratch, Layout.StepHeadRows + (t * 32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hs, (uint)(0)), ref hr, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hs, (uint)(8)), ref hr, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hs, (uint)(16)), ref hr, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hs, (uint)(24)), ref hr, (uint)(24));
+                        }
                     }
                 }
             }
@@ -9080,9 +9721,9 @@ namespace Audio.Effects
                 {
                     ref float x = ref At(ref inputs, t * 1);
 
-                    // lstm layer 0 (LSTM 1 → 16)
+                    // lstm layer 0 (LSTM 1 → 32)
                     {
-                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 64 columns × 1 inputs
+                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 128 columns × 1 inputs
                         {
                             ref float xr = ref x;
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
@@ -9142,8 +9783,62 @@ namespace Audio.Effects
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(60));
                             }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(64));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(68));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(72));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(76));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(80));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(84));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(88));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(92));
+                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, 0));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(64)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(68)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(72)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(76)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(80)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(84)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(88)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(92)), acc7);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(68));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(72));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(76));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(84));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(88));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(92));
+                            }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(96));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(100));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(104));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(108));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(112));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(116));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(120));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(124));
+                                var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, 0));
+                                acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(96)), acc0);
+                                acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(100)), acc1);
+                                acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(104)), acc2);
+                                acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(108)), acc3);
+                                acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(112)), acc4);
+                                acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(116)), acc5);
+                                acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(120)), acc6);
+                                acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)(124)), acc7);
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(104));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(108));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(112));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(116));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(120));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(124));
+                            }
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 128 columns × 32 inputs
                         {
                             ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
@@ -9158,7 +9853,7 @@ namespace Audio.Effects
                                 var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(20));
                                 var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(24));
                                 var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(28));
-                                for (int c = 0; c < 16; c++)
+                                for (int c = 0; c < 32; c++)
                                 {
                                     var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
                                     acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 0)), acc0);
@@ -9188,17 +9883,17 @@ namespace Audio.Effects
                                 var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(52));
                                 var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(56));
                                 var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(60));
-                                for (int c = 0; c < 16; c++)
+                                for (int c = 0; c < 32; c++)
                                 {
                                     var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
-                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 512)), acc0);
-                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 516)), acc1);
-                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 520)), acc2);
-                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 524)), acc3);
-                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 528)), acc4);
-                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 532)), acc5);
-                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 536)), acc6);
-                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 540)), acc7);
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1024)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1028)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1032)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1036)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1040)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1044)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1048)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 1052)), acc7);
                                 }
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(32));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(36));
@@ -9209,6 +9904,66 @@ namespace Audio.Effects
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(56));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(60));
                             }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(64));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(68));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(72));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(76));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(80));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(84));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(88));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(92));
+                                for (int c = 0; c < 32; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2048)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2052)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2056)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2060)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2064)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2068)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2072)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 2076)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(64));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(68));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(72));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(76));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(80));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(84));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(88));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(92));
+                            }
+                            {
+                                var acc0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(96));
+                                var acc1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(100));
+                                var acc2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(104));
+                                var acc3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(108));
+                                var acc4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(112));
+                                var acc5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(116));
+                                var acc6 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(120));
+                                var acc7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref br, (uint)(124));
+                                for (int c = 0; c < 32; c++)
+                                {
+                                    var x4 = global::System.Runtime.Intrinsics.Vector128.Create(At(ref xr, c));
+                                    acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3072)), acc0);
+                                    acc1 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3076)), acc1);
+                                    acc2 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3080)), acc2);
+                                    acc3 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3084)), acc3);
+                                    acc4 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3088)), acc4);
+                                    acc5 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3092)), acc5);
+                                    acc6 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3096)), acc6);
+                                    acc7 = global::RnnGen.Numerics.Simd.MultiplyAdd(x4, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref wr, (uint)((c * 32) + 3100)), acc7);
+                                }
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0, ref yr, (uint)(96));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1, ref yr, (uint)(100));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2, ref yr, (uint)(104));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3, ref yr, (uint)(108));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4, ref yr, (uint)(112));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5, ref yr, (uint)(116));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc6, ref yr, (uint)(120));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc7, ref yr, (uint)(124));
+                            }
                         }
                         // the cell: i, f, o = σ(W·x_t + b + U·h_{t−1} + b'); g = tanh(W_g·x_t + b_g + U_g·h_{t−1} + b'_g); c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t)
                         {
@@ -9218,25 +9973,25 @@ namespace Audio.Effects
                             ref float keptTanhCRow = ref Kernels.At(ref scratch, Layout.StepTemp);
                             ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
                             ref float cNextRow = ref Kernels.At(ref s, Layout.State0C);
-                            for (int j = 0; j < 16; j += 4)
+                            for (int j = 0; j < 32; j += 4)
                             {
                                 // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                                 var i = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(j)));
                                 // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(16 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(16 + j)));
+                                var f = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
                                 // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(32 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(32 + j)));
+                                var g = global::RnnGen.Numerics.Activations.Tanh(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(64 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(64 + j)));
                                 // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(48 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(48 + j)));
+                                var o = global::RnnGen.Numerics.Activations.Sigmoid(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gatesRow, (uint)(96 + j)) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hiddenProjectionRow, (uint)(96 + j)));
                                 // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                                 var c = f * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref cPrevRow, (uint)(j)) + i * g;
                                 var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                                 // h_t = o_t ⊙ tanh(c_t)
                                 var h = o * tanhC;
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(i, ref gatesRow, (uint)(j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(16 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(32 + j));
-                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(48 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(f, ref gatesRow, (uint)(32 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(g, ref gatesRow, (uint)(64 + j));
+                                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(o, ref gatesRow, (uint)(96 + j));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(tanhC, ref keptTanhCRow, (uint)(j));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(h, ref hNextRow, (uint)(j));
                                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(c, ref cNextRow, (uint)(j));
@@ -9251,7 +10006,7 @@ namespace Audio.Effects
                         ref float br = ref Kernels.At(ref p, Layout.dense_bias);
                         ref float yr = ref At(ref outputs, t * 1);
                         var acc0 = At(ref br, 0);
-                        for (int c = 0; c < 16; c++)
+                        for (int c = 0; c < 32; c++)
                         {
                             var x1 = At(ref xr, c);
                             acc0 = global::RnnGen.Numerics.Simd.MultiplyAdd(x1, At(ref wr, (c * 1) + 0), acc0);
@@ -9268,18 +10023,18 @@ namespace Audio.Effects
                 {
                     ref float x = ref At(ref inputs, t * 1);
 
-                    // lstm layer 0 (LSTM 1 → 16)
+                    // lstm layer 0 (LSTM 1 → 32)
                     {
-                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 64 columns × 1 inputs
+                        // x·lstm.weight_ih_l0ᵀ + lstm.bias_ih_l0: 128 columns × 1 inputs
                         {
                             ref float xr = ref x;
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0);
                             ref float br = ref Kernels.At(ref p, Layout.lstm_bias_ih_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepGates);
-                            for (int j = 0; j < 64; j++)
+                            for (int j = 0; j < 128; j++)
                             {
                                 int panel = j & ~31;
-                                int width = global::System.Math.Min(32, 64 - panel);
+                                int width = global::System.Math.Min(32, 128 - panel);
                                 ref float wj = ref At(ref wr, (panel * 1) + (j - panel));
                                 float acc = At(ref br, j);
                                 for (int c = 0; c < 1; c++)
@@ -9289,19 +10044,19 @@ namespace Audio.Effects
                                 At(ref yr, j) = acc;
                             }
                         }
-                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 64 columns × 16 inputs
+                        // h_{t−1}·lstm.weight_hh_l0ᵀ + lstm.bias_hh_l0: 128 columns × 32 inputs
                         {
                             ref float xr = ref Kernels.At(ref s, Layout.State0H);
                             ref float wr = ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0);
                             ref float br = ref Kernels.At(ref p, Layout.lstm_bias_hh_l0);
                             ref float yr = ref Kernels.At(ref scratch, Layout.StepHiddenProjection);
-                            for (int j = 0; j < 64; j++)
+                            for (int j = 0; j < 128; j++)
                             {
                                 int panel = j & ~31;
-                                int width = global::System.Math.Min(32, 64 - panel);
-                                ref float wj = ref At(ref wr, (panel * 16) + (j - panel));
+                                int width = global::System.Math.Min(32, 128 - panel);
+                                ref float wj = ref At(ref wr, (panel * 32) + (j - panel));
                                 float acc = At(ref br, j);
-                                for (int c = 0; c < 16; c++)
+                                for (int c = 0; c < 32; c++)
                                 {
                                     acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
                                 }
@@ -9316,25 +10071,25 @@ namespace Audio.Effects
                             ref float keptTanhCRow = ref Kernels.At(ref scratch, Layout.StepTemp);
                             ref float hNextRow = ref Kernels.At(ref s, Layout.State0H);
                             ref float cNextRow = ref Kernels.At(ref s, Layout.State0C);
-                            for (int j = 0; j < 16; j++)
+                            for (int j = 0; j < 32; j++)
                             {
                                 // i_t = σ(W_ii·x_t + b_ii + W_hi·h_{t−1} + b_hi)
                                 var i = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, j) + At(ref hiddenProjectionRow, j));
                                 // f_t = σ(W_if·x_t + b_if + W_hf·h_{t−1} + b_hf)
-                                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 16 + j) + At(ref hiddenProjectionRow, 16 + j));
+                                var f = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
                                 // g_t = tanh(W_ig·x_t + b_ig + W_hg·h_{t−1} + b_hg)
-                                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 32 + j) + At(ref hiddenProjectionRow, 32 + j));
+                                var g = global::RnnGen.Numerics.Activations.Tanh(At(ref gatesRow, 64 + j) + At(ref hiddenProjectionRow, 64 + j));
                                 // o_t = σ(W_io·x_t + b_io + W_ho·h_{t−1} + b_ho)
-                                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 48 + j) + At(ref hiddenProjectionRow, 48 + j));
+                                var o = global::RnnGen.Numerics.Activations.Sigmoid(At(ref gatesRow, 96 + j) + At(ref hiddenProjectionRow, 96 + j));
                                 // c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t
                                 var c = f * At(ref cPrevRow, j) + i * g;
                                 var tanhC = global::RnnGen.Numerics.Activations.Tanh(c);
                                 // h_t = o_t ⊙ tanh(c_t)
                                 var h = o * tanhC;
                                 At(ref gatesRow, j) = i;
-                                At(ref gatesRow, 16 + j) = f;
-                                At(ref gatesRow, 32 + j) = g;
-                                At(ref gatesRow, 48 + j) = o;
+                                At(ref gatesRow, 32 + j) = f;
+                                At(ref gatesRow, 64 + j) = g;
+                                At(ref gatesRow, 96 + j) = o;
                                 At(ref keptTanhCRow, j) = tanhC;
                                 At(ref hNextRow, j) = h;
                                 At(ref cNextRow, j) = c;
@@ -9352,9 +10107,9 @@ namespace Audio.Effects
                         {
                             int panel = j & ~31;
                             int width = global::System.Math.Min(32, 1 - panel);
-                            ref float wj = ref At(ref wr, (panel * 16) + (j - panel));
+                            ref float wj = ref At(ref wr, (panel * 32) + (j - panel));
                             float acc = At(ref br, j);
-                            for (int c = 0; c < 16; c++)
+                            for (int c = 0; c < 32; c++)
                             {
                                 acc = global::RnnGen.Numerics.Simd.MultiplyAdd(At(ref xr, c), At(ref wj, c * width), acc);
                             }
