@@ -397,10 +397,11 @@ internal static partial class ModelEmitter
 
     /// <summary>
     /// y = bias + x·Wᵀ for one row into the tier's accumulators <paramref name="name"/>0, 1, … declared in
-    /// the caller's scope, every tile of the tier's full width: a loop broadcasts x_c from memory. With
-    /// <paramref name="lanes"/> (the registers holding x, block b of the tier's width in lanes(b)), the first
-    /// <see cref="RegisterColumns"/> columns are written out one by one instead, each x_c broadcast from its
-    /// lane, and the rest too up to <see cref="UnrolledMultiplyAdds"/>. The same multiply–adds in the same
+    /// the caller's scope, every tile of the tier's full width, one multiply–add per tile and column in
+    /// column order. With <paramref name="lanes"/> (the registers holding x, block b of the tier's width in
+    /// lanes(b)), the first <see cref="RegisterColumns"/> columns broadcast x_c from its lane and the rest,
+    /// written out too up to <see cref="UnrolledMultiplyAdds"/>, load it; the columns beyond, or all of them
+    /// without <paramref name="lanes"/>, run in a loop that loads it. The same multiply–adds in the same
     /// order either way.
     /// </summary>
     private static void EmitRowProductInRegisters(IndentedWriter w, VectorTier tier, int n, int k, string x, string packed, string bias, string name,
@@ -413,60 +414,45 @@ internal static partial class ModelEmitter
             w.Line($"var {name}{Code.Int(i)} = {tier.Load(name + "Bias", Code.Int(tiles[i].Column))};");
         }
 
-        if (lanes is not null)
+        // Columns [0, fromRegisters) from lanes, [fromRegisters, unrolledEnd) written out, [unrolledEnd, k) in a loop.
+        int fromRegisters = lanes is null ? 0 : System.Math.Min(k, RegisterColumns);
+        int unrolledEnd = lanes is null || tiles.Count * k > UnrolledMultiplyAdds ? fromRegisters : k;
+        string xc = "x" + Code.Int(tier.Width);
+        bool declared = false;
+
+        // One column: x_c broadcast, then a multiply–add per tile with element (c, tile) of the panels at offset(tile).
+        void Column(string broadcast, System.Func<int, string> offset)
         {
-            using (w.Scope())
+            w.Line($"{(declared ? "" : "var ")}{xc} = {broadcast};");
+            for (int i = 0; i < tiles.Count; i++)
             {
-                w.Line($"ref float xr = {x};");
-                w.Line($"ref float wr = {packed};");
-                string xc = "x" + Code.Int(tier.Width);
-                int fromRegisters = System.Math.Min(k, RegisterColumns);
-                for (int c = 0; c < fromRegisters; c++)
-                {
-                    w.Line($"{(c == 0 ? "var " : "")}{xc} = {tier.BroadcastLane(lanes(c / tier.Width), c % tier.Width)};");
-                    for (int i = 0; i < tiles.Count; i++)
-                    {
-                        w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset))}, {name}{Code.Int(i)});");
-                    }
-                }
-
-                // The later columns from memory: written out too up to UnrolledMultiplyAdds, in a loop beyond.
-                int unrolledEnd = tiles.Count * k <= UnrolledMultiplyAdds ? k : fromRegisters;
-                for (int c = fromRegisters; c < unrolledEnd; c++)
-                {
-                    w.Line($"{xc} = {tier.Broadcast($"At(ref xr, {Code.Int(c)})")};");
-                    for (int i = 0; i < tiles.Count; i++)
-                    {
-                        w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset))}, {name}{Code.Int(i)});");
-                    }
-                }
-
-                if (k > unrolledEnd)
-                {
-                    using (w.Open($"for (int c = {Code.Int(unrolledEnd)}; c < {Code.Int(k)}; c++)"))
-                    {
-                        w.Line($"{xc} = {tier.Broadcast("At(ref xr, c)")};");
-                        for (int i = 0; i < tiles.Count; i++)
-                        {
-                            w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", $"(c * {Code.Int(tiles[i].PanelWidth)}) + {Code.Int(tiles[i].Offset)}")}, {name}{Code.Int(i)});");
-                        }
-                    }
-                }
+                w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd({xc}, {tier.Load("wr", offset(i))}, {name}{Code.Int(i)});");
             }
-
-            return;
         }
+
+        string Constant(int c, int i) => Code.Int((c * tiles[i].PanelWidth) + tiles[i].Offset);
 
         using (w.Scope())
         {
             w.Line($"ref float xr = {x};");
             w.Line($"ref float wr = {packed};");
-            using (w.Open($"for (int c = 0; c < {Code.Int(k)}; c++)"))
+            for (int c = 0; c < fromRegisters; c++)
             {
-                w.Line($"var x{Code.Int(tier.Width)} = {tier.Broadcast("At(ref xr, c)")};");
-                for (int i = 0; i < tiles.Count; i++)
+                Column(tier.BroadcastLane(lanes!(c / tier.Width), c % tier.Width), i => Constant(c, i));
+                declared = true;
+            }
+
+            for (int c = fromRegisters; c < unrolledEnd; c++)
+            {
+                Column(tier.Broadcast($"At(ref xr, {Code.Int(c)})"), i => Constant(c, i));
+                declared = true;
+            }
+
+            if (k > unrolledEnd)
+            {
+                using (w.Open($"for (int c = {Code.Int(unrolledEnd)}; c < {Code.Int(k)}; c++)"))
                 {
-                    w.Line($"{name}{Code.Int(i)} = {Code.Simd}.MultiplyAdd(x{Code.Int(tier.Width)}, {tier.Load("wr", $"(c * {Code.Int(tiles[i].PanelWidth)}) + {Code.Int(tiles[i].Offset)}")}, {name}{Code.Int(i)});");
+                    Column(tier.Broadcast("At(ref xr, c)"), i => $"(c * {Code.Int(tiles[i].PanelWidth)}) + {Code.Int(tiles[i].Offset)}");
                 }
             }
         }
