@@ -254,10 +254,9 @@ internal static partial class ModelEmitter
         U("scratch", $"Layout.{plan.StepHeadRows!.Name} + (t * {Code.Int(plan.HeadRowStride)})");
 
     /// <summary>
-    /// h_t copied into its row of the batched head's rows in whole vectors of the tier, up to the row's end
-    /// (the state's buffer is padded that far): Simd.DotRows reads a row in those vectors, and a load wider
-    /// than the store it reads from would wait for the store to reach the cache (an LSTM 1→8 at 512 bits
-    /// with a 256-bit copy: its samples 1.07× slower).
+    /// h_t copied into its row of the batched head's rows in whole vectors of the tier, up to the next
+    /// multiple of the tier's width, as Simd.DotRows reads a row: the columns past H come from the state
+    /// after h (its buffer is padded to whole 512-bit vectors) and are read and ignored.
     /// </summary>
     private static void EmitHeadRowCopy(IndentedWriter w, ModelPlan plan, VectorTier tier)
     {
